@@ -1,0 +1,86 @@
+"""Settings, read from the environment (``MANGXANH_…``) or a ``.env`` file.
+
+Nothing is built at import time: call :func:`get_settings` where settings are needed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mangxanh.errors import ConfigurationError
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; each is ``MANGXANH_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MANGXANH_", env_file=".env", extra="ignore")
+
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    secret_key: str = ""
+    agency_name: str = "Sở Khoa học và Công nghệ Hà Nội"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    case_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    secure_cookies: bool = False
+    default_locale: str = "vi"
+    max_text_chars: int = Field(default=20_000, ge=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # SQLAlchemy would pick psycopg2, which we do not ship; psycopg 3 is the driver.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("must be 'vi' or 'en'")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'mangxanh.db'}"
+
+    def effective_secret_key(self) -> str:
+        """The configured secret, or one generated once into ``var/secret_key`` (never a default)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="ascii")
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; a bad value raises :class:`ConfigurationError` naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "MANGXANH_" + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigurationError("Invalid setting — " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,123 @@
+"""Platform exports in JSON Lines (the format is documented in docs/import-format.md).
+
+Parsing is streaming: a file of any size is read line by line, and a bad line becomes a
+:class:`LineError` with its number while the good lines go on.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mangxanh.core.items import PLATFORMS, RawItem
+
+MAX_LINE_BYTES = 1_000_000
+MAX_TEXT_CHARS = 20_000
+_COUNTS = ("reactions", "shares", "comments", "author_followers")
+_OPTIONAL_STRINGS = ("url", "author", "author_handle", "parent_id")
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    line: int
+    reason: str
+
+
+def _problem(record: dict[str, Any], max_text_chars: int) -> str | None:
+    """Why a record cannot be imported, or None."""
+    platform = record.get("platform")
+    if not isinstance(platform, str) or platform not in PLATFORMS:
+        return f"'platform' must be one of {', '.join(sorted(PLATFORMS))}"
+    external_id = record.get("external_id")
+    if not isinstance(external_id, str | int) or not str(external_id).strip() or len(str(external_id)) > 200:
+        return "'external_id' must be a non-empty string of at most 200 characters"
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return "'text' must be a non-empty string"
+    if len(text) > max_text_chars:
+        return f"'text' is longer than {max_text_chars} characters"
+    for key in _OPTIONAL_STRINGS:
+        if record.get(key) is not None and not isinstance(record[key], str | int):
+            return f"'{key}' must be a string"
+    for key in _COUNTS:
+        value = record.get(key, 0)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f"'{key}' must be a whole number, 0 or more"
+    if record.get("kind", "post") not in ("post", "comment"):
+        return "'kind' must be 'post' or 'comment'"
+    url = record.get("url")
+    if isinstance(url, str) and url and not url.startswith(("http://", "https://")):
+        return "'url' must start with http:// or https://"
+    return None
+
+
+def _published_at(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("'published_at' must be an ISO 8601 string")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("'published_at' needs a time zone offset, e.g. +07:00")
+    return parsed
+
+
+def _optional(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return None if value in (None, "") else str(value)
+
+
+def parse_record(record: Any, *, max_text_chars: int = MAX_TEXT_CHARS) -> RawItem:
+    """Turn one decoded JSON value into a RawItem; ValueError says what is wrong."""
+    if not isinstance(record, dict):
+        raise ValueError("each line must be a JSON object")
+    problem = _problem(record, max_text_chars)
+    if problem:
+        raise ValueError(problem)
+    parent = _optional(record, "parent_id")
+    return RawItem(
+        platform=record["platform"],
+        external_id=str(record["external_id"]).strip(),
+        text=unicodedata.normalize("NFC", record["text"]),
+        url=_optional(record, "url"),
+        author=_optional(record, "author"),
+        author_handle=_optional(record, "author_handle"),
+        author_followers=record.get("author_followers") or 0,
+        published_at=_published_at(record.get("published_at")),
+        reactions=record.get("reactions") or 0,
+        shares=record.get("shares") or 0,
+        comments=record.get("comments") or 0,
+        parent_id=parent,
+        kind=record.get("kind") or ("comment" if parent else "post"),
+        raw=record,
+    )
+
+
+def read_jsonl(lines: Iterable[bytes], *, max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[RawItem | LineError]:
+    """Yield an item or an error for every non-blank line, in order."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            yield LineError(number, f"line longer than {MAX_LINE_BYTES} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield LineError(number, "not valid UTF-8")
+            continue
+        try:
+            record = json.loads(decoded)
+        except json.JSONDecodeError as exc:
+            yield LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        try:
+            yield parse_record(record, max_text_chars=max_text_chars)
+        except ValueError as exc:
+            yield LineError(number, str(exc))

@@ -1,0 +1,1 @@
+"""The analysis core: pure Python, no web framework, database or task queue."""

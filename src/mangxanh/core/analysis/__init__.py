@@ -1,0 +1,1 @@
+"""Analysis types, the detector protocol, the registry and the pipeline."""

@@ -1,0 +1,174 @@
+"""Normalise Vietnamese social-media text while remembering where every character came from.
+
+Every step maps a :class:`MappedText` to another one in which each character still knows the
+half-open range ``[start, end)`` of the original text it stands for. Detectors work on the
+normalised form and report spans in the original, so the analyst sees the exact characters
+the poster typed.
+
+Vietnamese caveats:
+- Accent folding is lossy in ways that matter: "đĩ" (an insult) and "đi" (to go) both fold to
+  "di". Callers decide per term whether the folded form may be matched.
+- Repeated letters are collapsed only from three in a row: Vietnamese words never contain a
+  letter three times running ("nguuuu" → "ngu"), but some loan words keep two ("xoong").
+- Separators inside words ("đ.m", "v~l", "c.c", "đ-é-o") are a common filter dodge; they are
+  removed only between runs of at most two letters, so "TP.HCM" or "3.5" are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Separators people put between letters to dodge filters.
+_DODGE_SEPARATORS = frozenset(".-_~*+'`^,|/")
+
+
+@dataclass(frozen=True, slots=True)
+class MappedText:
+    """A text plus, for each of its characters, the original range it came from."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    @classmethod
+    def identity(cls, original: str) -> MappedText:
+        return cls(original, original, tuple(range(len(original))), tuple(range(1, len(original) + 1)))
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``[start, end)`` of the normalised text back to the original text."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span [{start}, {end}) outside normalised text of length {len(self.text)}")
+        return self.starts[start], self.ends[end - 1]
+
+    def _rebuild(self, pieces: list[tuple[str, int, int]]) -> MappedText:
+        return MappedText(
+            self.original,
+            "".join(p[0] for p in pieces),
+            tuple(p[1] for p in pieces),
+            tuple(p[2] for p in pieces),
+        )
+
+    def pieces(self) -> list[tuple[str, int, int]]:
+        return list(zip(self.text, self.starts, self.ends, strict=True))
+
+
+def _nfc(mapped: MappedText) -> MappedText:
+    """NFC per grapheme cluster: a base letter and its combining marks become one character."""
+    pieces: list[tuple[str, int, int]] = []
+    cluster: list[tuple[str, int, int]] = []
+
+    def flush() -> None:
+        if not cluster:
+            return
+        composed = unicodedata.normalize("NFC", "".join(c[0] for c in cluster))
+        start, end = cluster[0][1], cluster[-1][2]
+        pieces.extend((ch, start, end) for ch in composed)
+        cluster.clear()
+
+    for piece in mapped.pieces():
+        if cluster and unicodedata.combining(piece[0]):
+            cluster.append(piece)
+        else:
+            flush()
+            cluster.append(piece)
+    flush()
+    return mapped._rebuild(pieces)
+
+
+def _lower(mapped: MappedText) -> MappedText:
+    pieces: list[tuple[str, int, int]] = []
+    for ch, start, end in mapped.pieces():
+        # Some capitals lower to more than one character ("İ"); each keeps the same source range.
+        pieces.extend((low, start, end) for low in ch.lower())
+    return mapped._rebuild(pieces)
+
+
+def _join_dodged_letters(mapped: MappedText) -> MappedText:
+    """Drop single separators between short letter runs: "đ.m" → "đm", "đ-é-o" → "đéo"."""
+    text = mapped.text
+    drop: set[int] = set()
+    runs = [(m.start(), m.end()) for m in re.finditer(r"[^\W\d_]+", text)]
+    i = 0
+    while i < len(runs) - 1:
+        j = i
+        # Extend a chain of short runs separated by exactly one dodge separator.
+        while (
+            j < len(runs) - 1
+            and runs[j + 1][0] - runs[j][1] == 1
+            and text[runs[j][1]] in _DODGE_SEPARATORS
+            and runs[j][1] - runs[j][0] <= 2
+            and runs[j + 1][1] - runs[j + 1][0] <= 2
+        ):
+            j += 1
+        if j > i:
+            drop.update(runs[k][1] for k in range(i, j))
+        i = j + 1
+    if not drop:
+        return mapped
+    return mapped._rebuild([p for idx, p in enumerate(mapped.pieces()) if idx not in drop])
+
+
+def _collapse_repeats(mapped: MappedText) -> MappedText:
+    """Three or more of the same letter become one; the survivor covers the whole run."""
+    pieces = mapped.pieces()
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(pieces):
+        j = i
+        while j + 1 < len(pieces) and pieces[j + 1][0] == pieces[i][0]:
+            j += 1
+        if j - i >= 2 and pieces[i][0].isalpha():
+            out.append((pieces[i][0], pieces[i][1], pieces[j][2]))
+        else:
+            out.extend(pieces[i : j + 1])
+        i = j + 1
+    return mapped._rebuild(out)
+
+
+def normalise(text: str) -> MappedText:
+    """NFC, lower case, separators inside words removed, letter runs collapsed; offsets kept."""
+    mapped = MappedText.identity(text)
+    for step in (_nfc, _lower, _join_dodged_letters, _collapse_repeats):
+        mapped = step(mapped)
+    return mapped
+
+
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold_accents(text: str) -> str:
+    """Remove Vietnamese diacritics one character for one ("Đường" → "Duong")."""
+    out = []
+    for ch in text.translate(_FOLD_EXTRA):
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        # Keep length: a character whose base vanished entirely is kept as is.
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def has_diacritics(text: str) -> bool:
+    return fold_accents(text) != text
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the normalised text, its accent-folded form, and its range in the original."""
+
+    text: str
+    folded: str
+    start: int
+    end: int
+
+
+def tokens(mapped: MappedText) -> list[Token]:
+    """Word tokens (letters and digits) of a normalised text, with original offsets."""
+    result = []
+    for match in re.finditer(r"\w+", mapped.text):
+        word = match.group()
+        start, end = mapped.original_span(match.start(), match.end())
+        result.append(Token(word, fold_accents(word), start, end))
+    return result

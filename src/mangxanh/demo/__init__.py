@@ -1,0 +1,1 @@
+"""Demo content written by the team: fictional people and pages, realistic Vietnamese."""

@@ -1,0 +1,1 @@
+"""Domain packages: tables, schemas and services, one package per part of the domain."""

@@ -1,0 +1,61 @@
+"""Cases and the decisions taken on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mangxanh.db import Base, UTCDateTime, utcnow
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.content.models import StoredFinding, StoredItem
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic lock: two analysts deciding the same case at once cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    item: Mapped[StoredItem] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    findings: Mapped[list[StoredFinding]] = relationship(order_by="StoredFinding.score.desc()")
+    decisions: Mapped[list[Decision]] = relationship(back_populates="case", order_by="Decision.id")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
+    __table_args__ = (
+        Index("ix_cases_queue", "status", "priority"),
+        # At most one open case per item: a new finding joins it instead of opening another.
+        Index(
+            "uq_cases_open_item", "item_id", unique=True,
+            sqlite_where=text("status != 'closed'"), postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship()

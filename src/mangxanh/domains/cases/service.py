@@ -1,0 +1,188 @@
+"""Cases: opened from findings, worked through the state machine, decided with a legal basis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from mangxanh.core.taxonomy import Category, Taxonomy
+from mangxanh.core.workflow import CaseStatus, apply_transition
+from mangxanh.db import utcnow
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.service import record_event
+from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.errors import Conflict, InvalidInput, NotFound
+
+MAX_NOTE_CHARS = 5_000
+
+
+def priority_of(category: Category, score: float, reach: int) -> float:
+    """0–100: severity sets the band, the detector's score and the item's reach order within it."""
+    band = (category.severity.rank - 1) * 25
+    reach_part = min(10.0, math.log10(reach + 1) * 2.5)
+    return round(band + 15 * score + reach_part, 2)
+
+
+def _worst(findings: Sequence[StoredFinding], taxonomy: Taxonomy) -> StoredFinding:
+    return max(findings, key=lambda f: (taxonomy.category(f.category).severity.rank, f.score))
+
+
+def open_or_join_case(
+    session: Session, *, item: StoredItem, findings: Sequence[StoredFinding], taxonomy: Taxonomy, threshold: float
+) -> tuple[Case | None, bool]:
+    """Attach findings over the threshold to the item's open case, opening one if there is none.
+
+    Returns the case (None when nothing reaches the threshold) and whether it was opened now.
+    """
+    strong = [f for f in findings if f.score >= threshold and f.category in taxonomy.categories]
+    if not strong:
+        return None, False
+    worst = _worst(strong, taxonomy)
+    category = taxonomy.category(worst.category)
+    case = session.scalar(select(Case).where(Case.item_id == item.id, Case.status != CaseStatus.CLOSED.value))
+    now = utcnow()
+    opened = case is None
+    if case is None:
+        case = Case(
+            item_id=item.id, category=category.code, severity=category.severity.code,
+            priority=priority_of(category, worst.score, item.reach), status=CaseStatus.NEW.value,
+            opened_at=now, due_at=now + timedelta(hours=category.hours), updated_at=now,
+        )
+        session.add(case)
+        session.flush()
+        record_event(session, case_id=case.id, kind="opened",
+                     after={"category": case.category, "severity": case.severity, "priority": case.priority,
+                            "due_at": case.due_at.isoformat()})
+    elif category.severity.rank > taxonomy.severities[case.severity].rank:
+        before = {"category": case.category, "severity": case.severity, "priority": case.priority}
+        case.category, case.severity = category.code, category.severity.code
+        case.priority = priority_of(category, worst.score, item.reach)
+        case.due_at = min(case.due_at, now + timedelta(hours=category.hours))
+        case.updated_at = now
+        record_event(session, case_id=case.id, kind="escalated", before=before,
+                     after={"category": case.category, "severity": case.severity, "priority": case.priority})
+    for finding in strong:
+        if finding.case_id != case.id:
+            finding.case_id = case.id
+            record_event(session, case_id=case.id, kind="finding_added",
+                         after={"finding_id": finding.id, "category": finding.category,
+                                "score": round(finding.score, 4), "detector": finding.detector})
+    session.flush()
+    return case, opened
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    status: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    open_only: bool = True
+
+
+def queue(session: Session, *, filters: QueueFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+    """Cases sorted by priority, then nearest deadline; and how many match in all."""
+    query = select(Case)
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    elif filters.open_only:
+        query = query.where(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.severity:
+        query = query.where(Case.severity == filters.severity)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(joinedload(Case.item), joinedload(Case.assignee))
+        .order_by(Case.priority.desc(), Case.due_at.asc(), Case.id.asc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def get_case(session: Session, *, case_id: int) -> Case:
+    case = session.scalar(
+        select(Case).where(Case.id == case_id)
+        .options(joinedload(Case.item), selectinload(Case.findings), selectinload(Case.decisions))
+    )
+    if case is None:
+        raise NotFound("Case {case_id} does not exist.", case_id=case_id)
+    return case
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict("Someone else changed this case meanwhile. Reload it and try again.")
+
+
+def transition_case(
+    session: Session, *, case_id: int, transition: str, actor: User, expected_version: int | None = None,
+    note: str | None = None,
+) -> Case:
+    """Move a case through its state machine and record who did it."""
+    case = get_case(session, case_id=case_id)
+    _check_version(case, expected_version)
+    if transition == "decide":
+        raise InvalidInput("A decision is recorded with the decision form.")
+    target = apply_transition(CaseStatus(case.status), transition)
+    before = {"status": case.status}
+    case.status = target.value
+    case.updated_at = utcnow()
+    if target is CaseStatus.CLOSED:
+        case.closed_at = case.updated_at
+    elif transition == "reopen":
+        case.closed_at = None
+    if transition == "start_review" and case.assignee_id is None:
+        case.assignee_id = actor.id
+    session.flush()
+    record_event(session, case_id=case.id, kind="transition", actor=actor, before=before,
+                 after={"status": case.status, "transition": transition}, note=note)
+    return case
+
+
+def record_decision(
+    session: Session, *, case_id: int, actor: User, taxonomy: Taxonomy, category: str, legal_basis: str,
+    action: str, note: str, expected_version: int | None = None,
+) -> Decision:
+    """Decide a case: category, legal basis in force when the item was published, action, reasons."""
+    case = get_case(session, case_id=case_id)
+    _check_version(case, expected_version)
+    if category not in taxonomy.categories:
+        raise InvalidInput("Unknown category: {category}", category=category)
+    chosen = taxonomy.category(category)
+    published = (case.item.published_at or case.opened_at).date()
+    bases = {b.key: b for b in chosen.bases_in_force(published)}
+    if legal_basis not in bases:
+        raise InvalidInput("Choose a legal basis of this category that was in force when the content was published.")
+    if action not in {a.code for a in chosen.actions} | {"no_action"}:
+        raise InvalidInput("This action is not available for the chosen category.")
+    note = note.strip()
+    if not note:
+        raise InvalidInput("Write the statement of reasons for the decision.")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput("The statement of reasons is longer than {n} characters.", n=MAX_NOTE_CHARS)
+    new_status = apply_transition(CaseStatus(case.status), "decide")
+    decision = Decision(case_id=case.id, decided_by_id=actor.id, category=category, legal_basis=legal_basis,
+                        action=action, note=note)
+    session.add(decision)
+    before = {"status": case.status, "category": case.category, "severity": case.severity}
+    case.status = new_status.value
+    case.category = chosen.code
+    case.severity = chosen.severity.code
+    case.updated_at = utcnow()
+    if case.assignee_id is None:
+        case.assignee_id = actor.id
+    session.flush()
+    record_event(session, case_id=case.id, kind="decision", actor=actor, before=before,
+                 after={"status": case.status, "category": category, "severity": case.severity,
+                        "legal_basis": legal_basis, "action": action, "decision_id": decision.id}, note=note)
+    return decision
+
+
+def record_view(session: Session, *, case_id: int, actor: User) -> None:
+    """Opening a case shows restricted content, so the view itself is part of the history."""
+    record_event(session, case_id=case_id, kind="viewed", actor=actor)

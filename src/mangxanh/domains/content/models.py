@@ -1,0 +1,69 @@
+"""Items of content and what the detectors found in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mangxanh.db import Base, UTCDateTime, utcnow
+
+
+class StoredItem(Base):
+    """An item as stored. ``natural_key`` (platform + external id) makes ingestion idempotent."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    natural_key: Mapped[str] = mapped_column(String(300), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="post")
+    parent_external_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    author_handle: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    author_followers: Mapped[int] = mapped_column(Integer, default=0)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    findings: Mapped[list[StoredFinding]] = relationship(back_populates="item", order_by="StoredFinding.id")
+
+    __table_args__ = (Index("ix_items_published_at", "published_at"),)
+
+    @property
+    def reach(self) -> int:
+        return self.reactions + self.shares + self.comments
+
+
+class StoredFinding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    spans: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    detector: Mapped[str] = mapped_column(String(64))
+    detector_version: Mapped[str] = mapped_column(String(64))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    explanation_params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[StoredItem] = relationship(back_populates="findings")
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "detector", "detector_version", "category", name="uq_findings_item_detector"),
+        Index("ix_findings_case_id", "case_id"),
+    )

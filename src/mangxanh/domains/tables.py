@@ -1,0 +1,12 @@
+"""Every table of every domain, imported in one place for migrations and tests."""
+
+from mangxanh.db import Base
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.sources.models import Source
+
+metadata = Base.metadata
+
+__all__ = ["Case", "CaseEvent", "Decision", "Source", "StoredFinding", "StoredItem", "User", "metadata"]

@@ -1,0 +1,104 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from mangxanh.config import Settings, get_settings
+from mangxanh.core.taxonomy import load_taxonomy
+from mangxanh.db import make_engine, make_session_factory
+from mangxanh.errors import NotFound
+from mangxanh.i18n import LANGUAGES, current_language
+from mangxanh.i18n import gettext as _
+from mangxanh.web.deps import CsrfRejected, LoginRequired, login_redirect_url, render
+from mangxanh.web.routes import auth, cases
+from mangxanh.web.session import LANG_COOKIE, SessionCodec
+from mangxanh.web.templating import make_templates
+
+SECURITY_HEADERS = {
+    # Everything is served from here: no CDN, no inline script (government networks are closed).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Mạng Xanh", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.taxonomy = load_taxonomy()
+    app.state.codec = SessionCodec(settings.effective_secret_key(), settings.session_max_age_s,
+                                   settings.secure_cookies)
+    app.state.templates = make_templates()
+
+    @app.middleware("http")
+    async def session_and_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        codec: SessionCodec = app.state.codec
+        request.state.web_session = codec.load(request)
+        lang = request.cookies.get(LANG_COOKIE, settings.default_locale)
+        token = current_language.set(lang if lang in LANGUAGES else settings.default_locale)
+        try:
+            response = await call_next(request)
+        finally:
+            current_language.reset(token)
+        codec.save(request.state.web_session, response)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    static_dir = Path(str(resources.files("mangxanh.web").joinpath("static")))
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(auth.router)
+    app.include_router(cases.router)
+
+    _install_error_pages(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    """Errors a user can cause get a page in their language, and nothing changes."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(login_redirect_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def _csrf(request: Request, exc: CsrfRejected) -> Response:
+        message = _("This form has expired or did not come from this site. Reload the page and try again.")
+        return render(request, "error.html", {"message": message}, status_code=403)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return render(request, "error.html", {"message": _(exc.message).format(**exc.params)}, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()}))
+        message = _("Some values in the request are not valid: {fields}.").format(fields=fields)
+        return render(request, "error.html", {"message": message}, status_code=422)

@@ -1,0 +1,90 @@
+"""Request dependencies: the database transaction, the signed-in user, CSRF, rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.service import get_user
+from mangxanh.i18n import gettext as _
+from mangxanh.web.session import CSRF_FIELD, WebSession
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfRejected(Exception):
+    pass
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def web_session(request: Request) -> WebSession:
+    session: WebSession = request.state.web_session
+    return session
+
+
+def taxonomy(request: Request) -> Taxonomy:
+    value: Taxonomy = request.app.state.taxonomy
+    return value
+
+
+def current_user(request: Request, session: Session = Depends(db)) -> User:
+    """The signed-in staff member; anyone else is sent to the login page and told why."""
+    ws = web_session(request)
+    user = get_user(session, user_id=ws.user_id) if ws.user_id is not None else None
+    if user is None or not user.is_active or user.session_epoch != ws.epoch:
+        if ws.expired or (user is not None and user.session_epoch != ws.epoch):
+            ws.log_out()
+            ws.flash(_("Your session has expired. Please log in again."), "warning")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+async def check_csrf(request: Request) -> None:
+    """Every form that changes something carries the session's CSRF token."""
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    if not web_session(request).csrf_ok(submitted if isinstance(submitted, str) else None):
+        raise CsrfRejected()
+
+
+def login_redirect_url(next_url: str) -> str:
+    safe = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
+    return f"/login?next={quote(safe)}"
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    ws = web_session(request)
+    base = {
+        "request": request,
+        "csrf_token": ws.csrf_token,
+        "flashes": ws.pop_flashes(),
+        "agency_name": request.app.state.settings.agency_name,
+        "csrf_field": CSRF_FIELD,
+    }
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
+    return response

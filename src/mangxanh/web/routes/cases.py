@@ -1,0 +1,125 @@
+"""The staff console: the case queue, a case, its decision and its moves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.core.workflow import CaseStatus, allowed_transitions
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.service import history, verify_case_history
+from mangxanh.domains.cases import service as cases
+from mangxanh.errors import Conflict, MangXanhError
+from mangxanh.i18n import gettext as _
+from mangxanh.web.deps import check_csrf, current_user, db, render, taxonomy, web_session
+from mangxanh.web.labels import error_message, event_labels, status_labels, transition_labels
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    severity: Annotated[str | None, Query(max_length=16)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    user: User = Depends(current_user),
+    session: Session = Depends(db),
+    tax: Taxonomy = Depends(taxonomy),
+) -> Response:
+    # Unknown filter values are ignored rather than answered with an empty queue.
+    status = status if status in {s.value for s in CaseStatus} else None
+    category = category if category in tax.categories else None
+    severity = severity if severity in tax.severities else None
+    filters = cases.QueueFilter(status=status, category=category, severity=severity)
+    rows, total = cases.queue(session, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "console/queue.html", {
+        "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE,
+        "filters": filters, "taxonomy": tax, "statuses": status_labels(),
+    })
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request, case_id: int, user: User = Depends(current_user), session: Session = Depends(db),
+    tax: Taxonomy = Depends(taxonomy),
+) -> Response:
+    case = cases.get_case(session, case_id=case_id)
+    cases.record_view(session, case_id=case.id, actor=user)
+    return _render_case(request, session, tax, user, case.id)
+
+
+def _render_case(
+    request: Request, session: Session, tax: Taxonomy, user: User, case_id: int, *, error: str | None = None,
+    form: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:
+    case = cases.get_case(session, case_id=case_id)
+    published = (case.item.published_at or case.opened_at).date()
+    spans = [span for finding in case.findings for span in finding.spans]
+    return render(request, "console/case.html", {
+        "user": user, "case": case, "taxonomy": tax, "spans": spans,
+        "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
+        "events": history(session, case_id=case.id),
+        "chain": verify_case_history(session, case_id=case.id),
+        "transitions": allowed_transitions(CaseStatus(case.status)),
+        "can_decide": any(t.name == "decide" for t in allowed_transitions(CaseStatus(case.status),
+                                                                           include_decision=True)),
+        "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
+        "error": error, "form": form or {},
+    }, status_code=status_code)
+
+
+@router.post("/cases/{case_id}/decision", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+def decide(
+    request: Request,
+    case_id: int,
+    category: Annotated[str, Form(max_length=40)] = "",
+    legal_basis: Annotated[str, Form(max_length=300)] = "",
+    action: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
+    version: Annotated[int | None, Form()] = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(db),
+    tax: Taxonomy = Depends(taxonomy),
+) -> Response:
+    try:
+        cases.record_decision(session, case_id=case_id, actor=user, taxonomy=tax, category=category,
+                              legal_basis=legal_basis, action=action, note=note, expected_version=version)
+    except MangXanhError as exc:
+        session.rollback()
+        form = {"category": category, "legal_basis": legal_basis, "action": action, "note": note}
+        return _render_case(request, session, tax, user, case_id, error=error_message(exc), form=form,
+                            status_code=409 if isinstance(exc, Conflict) else 422)
+    web_session(request).flash(_("Decision recorded."), "success")
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/transition", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+def move(
+    request: Request,
+    case_id: int,
+    transition: Annotated[str, Form(max_length=40)] = "",
+    version: Annotated[int | None, Form()] = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(db),
+    tax: Taxonomy = Depends(taxonomy),
+) -> Response:
+    try:
+        cases.transition_case(session, case_id=case_id, transition=transition, actor=user,
+                              expected_version=version)
+    except MangXanhError as exc:
+        session.rollback()
+        return _render_case(request, session, tax, user, case_id, error=error_message(exc), status_code=409)
+    web_session(request).flash(_("Case updated."), "success")
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -1,0 +1,101 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings, the app and staff users.
+
+Database tests run on both back ends. Each test runs inside a transaction that is rolled back,
+so tests never see each other's rows. PostgreSQL comes from MANGXANH_TEST_POSTGRES_URL; without
+it those tests skip, unless MANGXANH_REQUIRE_SERVICES=1 (CI), where a skip becomes a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from mangxanh.config import Settings, load_settings
+from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
+from mangxanh.db import make_engine
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.service import create_user
+from mangxanh.domains.content.service import Analysis, default_analysis
+from mangxanh.migrate import upgrade
+
+REQUIRE_SERVICES = os.environ.get("MANGXANH_REQUIRE_SERVICES") == "1"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; fail in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def _fresh_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database of each kind, shared by the session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = os.environ.get("MANGXANH_TEST_POSTGRES_URL", "")
+        if not url:
+            missing_service("PostgreSQL (set MANGXANH_TEST_POSTGRES_URL)")
+        try:
+            _fresh_postgres(url)
+        except Exception as exc:
+            missing_service(f"PostgreSQL at {url}: {exc}")
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions bound to one connection whose outer transaction is rolled back after the test.
+
+    Code under test may commit: with savepoints those commits stay inside the outer transaction.
+    """
+    connection = migrated_engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    yield factory
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="session")
+def analysis() -> Analysis:
+    return default_analysis(threshold=0.5)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(var_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'unused.db'}")
+
+
+@pytest.fixture
+def analyst(session: Session) -> User:
+    return create_user(session, username="analyst1", password="correct horse battery", display_name="Chuyên viên A")

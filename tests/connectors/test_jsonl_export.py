@@ -1,0 +1,59 @@
+import json
+
+from mangxanh.connectors.jsonl_export import LineError, read_jsonl
+from mangxanh.core.items import RawItem
+
+
+def _lines(*records: object) -> list[bytes]:
+    return [(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)).encode() + b"\n" for r in records]
+
+
+GOOD = {"platform": "facebook", "external_id": "p1", "text": "Xin chào", "published_at": "2026-11-01T08:00:00+07:00",
+        "reactions": 3, "shares": 1, "comments": 2, "url": "https://facebook.com/p/1"}
+
+
+def test_good_lines_become_items_and_bad_lines_are_numbered() -> None:
+    out = list(read_jsonl(_lines(
+        GOOD,
+        "{broken",
+        {**GOOD, "external_id": "p2", "text": "  "},
+        {**GOOD, "external_id": "p3", "platform": "myspace"},
+        {**GOOD, "external_id": "p4", "reactions": -1},
+        {**GOOD, "external_id": "p5", "published_at": "2026-11-01T08:00:00"},
+        {**GOOD, "external_id": "p6", "url": "javascript:alert(1)"},
+        "",
+        [1, 2],
+        {**GOOD, "external_id": "c1", "parent_id": "p1", "text": "Bình luận"},
+    )))
+    items = [o for o in out if isinstance(o, RawItem)]
+    errors = {e.line: e.reason for e in out if isinstance(e, LineError)}
+    assert [i.external_id for i in items] == ["p1", "c1"]
+    assert items[1].kind == "comment" and items[1].parent_id == "p1"
+    assert items[0].published_at is not None and items[0].published_at.utcoffset().total_seconds() == 7 * 3600
+    assert set(errors) == {2, 3, 4, 5, 6, 7, 9}
+    assert "not valid JSON" in errors[2]
+    assert "'text'" in errors[3]
+    assert "'platform'" in errors[4]
+    assert "'reactions'" in errors[5]
+    assert "time zone" in errors[6]
+    assert "'url'" in errors[7]
+    assert "JSON object" in errors[9]
+
+
+def test_text_is_nfc_and_too_long_text_is_refused() -> None:
+    decomposed = "Ha\u0300 No\u0323\u0302i"
+    [item] = list(read_jsonl(_lines({**GOOD, "text": decomposed})))
+    assert isinstance(item, RawItem) and item.text == "Hà Nội"
+    [error] = list(read_jsonl(_lines({**GOOD, "text": "x" * 50}), max_text_chars=10))
+    assert isinstance(error, LineError) and "longer than 10" in error.reason
+
+
+def test_invalid_utf8_is_reported() -> None:
+    [error] = list(read_jsonl([b'{"text": "\xff"}\n']))
+    assert isinstance(error, LineError) and error.reason == "not valid UTF-8"
+
+
+def test_natural_key_and_hash() -> None:
+    [item] = list(read_jsonl(_lines(GOOD)))
+    assert isinstance(item, RawItem)
+    assert item.natural_key == "facebook:p1" and len(item.content_hash) == 64

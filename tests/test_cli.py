@@ -1,0 +1,82 @@
+"""The command line, run as a user runs it: a real process, a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def mangxanh(*args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mangxanh.cli", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+        env={**os.environ, "MANGXANH_VAR_DIR": str(cwd / "var"), "MANGXANH_DATABASE_URL": "", **(env or {})},
+        timeout=120,
+    )
+
+
+def test_analyze_json_has_findings_with_spans(tmp_path: Path) -> None:
+    result = mangxanh("analyze", "--json", "Đ.M thằng óc chó", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    by_category = {f["category"]: f for f in findings}
+    assert by_category["OFFENSIVE_LANG"]["spans"] == [[0, 3]]
+    assert by_category["DEFAME_INSULT"]["spans"] == [[10, 16]]
+    assert set(findings[0]) >= {"category", "score", "spans", "detector", "explanation"}
+
+
+def test_analyze_reads_stdin_and_refuses_empty_text(tmp_path: Path) -> None:
+    clean = mangxanh("analyze", "-", cwd=tmp_path, stdin="Chúc mọi người cuối tuần vui vẻ")
+    assert clean.returncode == 0 and clean.stdout.strip() == "No findings."
+    empty = mangxanh("analyze", "   ", cwd=tmp_path)
+    assert empty.returncode == 2 and "empty" in empty.stderr
+
+
+def test_commands_before_migration_say_what_to_do(tmp_path: Path) -> None:
+    result = mangxanh("demo", "load", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "mangxanh db upgrade" in result.stderr
+
+
+def test_bad_setting_names_the_setting(tmp_path: Path) -> None:
+    result = mangxanh("db", "upgrade", cwd=tmp_path, env={"MANGXANH_PORT": "http"})
+    assert result.returncode == 2 and "MANGXANH_PORT" in result.stderr
+    result = mangxanh("db", "upgrade", cwd=tmp_path, env={"MANGXANH_DATABASE_URL": "mysql://x"})
+    assert result.returncode == 2 and "MANGXANH_DATABASE_URL" in result.stderr
+
+
+def test_ingest_file_and_user_create(tmp_path: Path) -> None:
+    assert mangxanh("db", "upgrade", cwd=tmp_path).returncode == 0
+    export = tmp_path / "export.jsonl"
+    export.write_text(
+        '{"platform": "facebook", "external_id": "1", "text": "Trời Hà Nội hôm nay đẹp"}\n'
+        "{oops\n"
+        '{"platform": "facebook", "external_id": "2", "text": "bọn parky cút về quê"}\n',
+        encoding="utf-8",
+    )
+    first = mangxanh("ingest", "file", str(export), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "3 lines: 2 added, 0 updated, 0 unchanged, 1 skipped" in first.stdout
+    assert "export.jsonl:2: skipped: not valid JSON" in first.stderr
+    again = mangxanh("ingest", "file", str(export), cwd=tmp_path)
+    assert "0 added, 0 updated, 2 unchanged" in again.stdout
+    missing = mangxanh("ingest", "file", str(tmp_path / "nope.jsonl"), cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+    created = mangxanh("user", "create", "thu.ha", "--password-stdin", cwd=tmp_path, stdin="một mật khẩu dài\n")
+    assert created.returncode == 0 and "Created analyst thu.ha" in created.stdout
+    duplicate = mangxanh("user", "create", "thu.ha", "--password-stdin", cwd=tmp_path, stdin="một mật khẩu dài\n")
+    assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
+    short = mangxanh("user", "create", "other", "--password-stdin", cwd=tmp_path, stdin="ngắn\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "70000"])
+def test_port_out_of_range(tmp_path: Path, value: str) -> None:
+    result = mangxanh("run", cwd=tmp_path, env={"MANGXANH_PORT": value})
+    assert result.returncode == 2 and "MANGXANH_PORT" in result.stderr

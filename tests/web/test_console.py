@@ -1,0 +1,165 @@
+import time
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.web.session import COOKIE
+from tests.web.conftest import csrf_from, log_in
+
+
+def test_console_needs_a_login(client: TestClient) -> None:
+    response = client.get("/cases?status=new")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/cases%3Fstatus%3Dnew"
+
+
+def test_wrong_password_is_refused_in_vietnamese(client: TestClient, staff: int) -> None:
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"username": "hoa", "password": "sai rồi", "csrf_token": token})
+    assert response.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in response.text
+    assert client.get("/cases").status_code == 303
+
+
+def test_login_without_csrf_token_is_refused(client: TestClient, staff: int) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "hoa", "password": "mật khẩu đủ dài 123"})
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in response.text
+
+
+def test_session_cookie_is_signed_and_http_only(client: TestClient, staff: int) -> None:
+    client.get("/login")
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"username": "hoa", "password": "mật khẩu đủ dài 123",
+                                           "csrf_token": token})
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    tampered = client.cookies[COOKIE][:-4] + "AAAA"
+    client.cookies.clear()
+    client.cookies.set(COOKIE, tampered)
+    assert client.get("/cases").status_code == 303
+
+
+def test_queue_lists_cases_by_priority_with_filters(client: TestClient, staff: int, hate_case: int) -> None:
+    log_in(client)
+    page = client.get("/cases")
+    assert page.status_code == 200
+    assert "Hàng đợi hồ sơ" in page.text
+    table = page.text[page.text.index('<table class="queue"'):]
+    assert table.index(f'href="/cases/{hate_case}"') < table.index("Ngôn ngữ thô tục")
+    filtered = client.get("/cases?severity=low").text
+    table = filtered[filtered.index('<table class="queue"'):]
+    assert f'href="/cases/{hate_case}"' not in table and "Ngôn ngữ thô tục" in table
+    assert client.get("/cases?severity=bogus&page=1").status_code == 200
+    assert client.get("/cases?page=0").status_code == 422
+
+
+def test_case_page_highlights_spans_and_escapes_content(client: TestClient, staff: int, hate_case: int) -> None:
+    log_in(client)
+    page = client.get(f"/cases/{hate_case}")
+    assert page.status_code == 200
+    assert '<mark class="span">parky</mark>' in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_decision_is_recorded_and_shown_in_history(
+    client: TestClient, staff: int, hate_case: int, session_factory: sessionmaker[Session]
+) -> None:
+    log_in(client)
+    page = client.get(f"/cases/{hate_case}").text
+    form = {"csrf_token": csrf_from(page), "category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4",
+            "action": "request_takedown", "note": "Phân biệt vùng miền, đề nghị nền tảng gỡ bỏ."}
+    response = client.post(f"/cases/{hate_case}/decision", data=form)
+    assert response.status_code == 303
+    page = client.get(f"/cases/{hate_case}").text
+    assert "Đã ghi nhận quyết định." in page
+    assert "Ghi nhận quyết định" in page and "Phân biệt vùng miền, đề nghị nền tảng gỡ bỏ." in page
+    assert "Lịch sử toàn vẹn" in page
+    with session_factory() as s:
+        case = s.get(Case, hate_case)
+        assert case is not None and case.status == "decided"
+        assert s.scalars(select(Decision).where(Decision.case_id == hate_case)).one().decided_by_id == staff
+
+
+def test_bad_decision_and_missing_csrf_change_nothing(
+    client: TestClient, staff: int, hate_case: int, session_factory: sessionmaker[Session]
+) -> None:
+    log_in(client)
+    token = csrf_from(client.get(f"/cases/{hate_case}").text)
+    form = {"category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4", "action": "request_takedown",
+            "note": "Lý do"}
+    assert client.post(f"/cases/{hate_case}/decision", data=form).status_code == 403
+    bad = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token, "note": " "})
+    assert bad.status_code == 422 and "Hãy ghi lý do của quyết định." in bad.text
+    wrong_law = client.post(f"/cases/{hate_case}/decision",
+                            data={**form, "csrf_token": token, "legal_basis": "csl-2018|Điều 8 khoản 1 điểm c"})
+    assert wrong_law.status_code == 422 and "có hiệu lực" in wrong_law.text
+    with session_factory() as s:
+        assert s.get(Case, hate_case).status == "new"  # type: ignore[union-attr]
+        assert not s.scalars(select(Decision)).all()
+
+
+def test_forbidden_transition_is_explained(client: TestClient, staff: int, hate_case: int) -> None:
+    log_in(client)
+    token = csrf_from(client.get(f"/cases/{hate_case}").text)
+    response = client.post(f"/cases/{hate_case}/transition", data={"csrf_token": token, "transition": "close"})
+    assert response.status_code == 409
+    assert "Hồ sơ đang ở trạng thái “Mới” không thể chuyển bằng thao tác “Đóng hồ sơ”." in response.text
+    ok = client.post(f"/cases/{hate_case}/transition", data={"csrf_token": token, "transition": "triage"})
+    assert ok.status_code == 303
+
+
+def test_expired_session_asks_to_log_in_again(app: FastAPI, client: TestClient, staff: int) -> None:
+    log_in(client)
+    serializer = URLSafeTimedSerializer(app.state.settings.effective_secret_key(), salt="mangxanh.session")
+    current = serializer.loads(client.cookies[COOKIE])
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - app.state.settings.session_max_age_s - 60
+
+    old = URLSafeTimedSerializer(app.state.settings.effective_secret_key(), salt="mangxanh.session",
+                                 signer=PastSigner)
+
+    client.cookies.clear()
+    client.cookies.set(COOKIE, old.dumps(current))
+    response = client.get("/cases")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert "Phiên làm việc đã hết hạn" in client.get("/login").text
+
+
+def test_logout_invalidates_the_old_cookie(client: TestClient, staff: int) -> None:
+    log_in(client)
+    old_cookie = client.cookies[COOKIE]
+    token = csrf_from(client.get("/cases").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    client.cookies.clear()
+    client.cookies.set(COOKIE, old_cookie)
+    assert client.get("/cases").status_code == 303
+
+
+def test_viewing_a_case_is_audited(
+    client: TestClient, staff: int, hate_case: int, session_factory: sessionmaker[Session]
+) -> None:
+    log_in(client)
+    client.get(f"/cases/{hate_case}")
+    with session_factory() as s:
+        kinds = [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == hate_case))]
+    assert kinds[-1] == "viewed"
+
+
+def test_english_on_request_and_missing_case(client: TestClient, staff: int) -> None:
+    log_in(client)
+    client.get("/lang/en?next=/cases")
+    client.cookies.set("mx_lang", "en")
+    assert "Case queue" in client.get("/cases").text
+    missing = client.get("/cases/999999")
+    assert missing.status_code == 404 and "Case 999999 does not exist." in missing.text
