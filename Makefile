@@ -33,7 +33,7 @@ i18n: $(STAMP)
 	$(BIN)/pybabel update -i src/mangxanh/locale/messages.pot -d src/mangxanh/locale -l vi --no-fuzzy-matching
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_ingest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

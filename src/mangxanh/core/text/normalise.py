@@ -57,6 +57,8 @@ class MappedText:
 
 def _nfc(mapped: MappedText) -> MappedText:
     """NFC per grapheme cluster: a base letter and its combining marks become one character."""
+    if unicodedata.is_normalized("NFC", mapped.text):
+        return mapped
     pieces: list[tuple[str, int, int]] = []
     cluster: list[tuple[str, int, int]] = []
 
@@ -79,6 +81,10 @@ def _nfc(mapped: MappedText) -> MappedText:
 
 
 def _lower(mapped: MappedText) -> MappedText:
+    lowered = mapped.text.lower()
+    if len(lowered) == len(mapped.text):
+        # One character for one (the usual case): the offsets stay as they are.
+        return MappedText(mapped.original, lowered, mapped.starts, mapped.ends)
     pieces: list[tuple[str, int, int]] = []
     for ch, start, end in mapped.pieces():
         # Some capitals lower to more than one character ("İ"); each keeps the same source range.
@@ -89,6 +95,8 @@ def _lower(mapped: MappedText) -> MappedText:
 def _join_dodged_letters(mapped: MappedText) -> MappedText:
     """Drop single separators between short letter runs: "đ.m" → "đm", "đ-é-o" → "đéo"."""
     text = mapped.text
+    if not _DODGE.search(text):
+        return mapped
     drop: set[int] = set()
     runs = [(m.start(), m.end()) for m in re.finditer(r"[^\W\d_]+", text)]
     i = 0
@@ -111,8 +119,14 @@ def _join_dodged_letters(mapped: MappedText) -> MappedText:
     return mapped._rebuild([p for idx, p in enumerate(mapped.pieces()) if idx not in drop])
 
 
+_TRIPLE = re.compile(r"([^\W\d_])\1\1")
+_DODGE = re.compile(r"[^\W\d_][" + re.escape("".join(sorted(_DODGE_SEPARATORS))) + r"][^\W\d_]")
+
+
 def _collapse_repeats(mapped: MappedText) -> MappedText:
     """Three or more of the same letter become one; the survivor covers the whole run."""
+    if not _TRIPLE.search(mapped.text):
+        return mapped
     pieces = mapped.pieces()
     out: list[tuple[str, int, int]] = []
     i = 0
@@ -136,18 +150,23 @@ def normalise(text: str) -> MappedText:
     return mapped
 
 
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+def _fold_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    # Latin-1 Supplement to Latin Extended Additional covers every Vietnamese letter.
+    for code in range(0x00C0, 0x1F00):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        # Keep length: only characters whose base is a single character are folded.
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold_accents(text: str) -> str:
     """Remove Vietnamese diacritics one character for one ("Đường" → "Duong")."""
-    out = []
-    for ch in text.translate(_FOLD_EXTRA):
-        decomposed = unicodedata.normalize("NFD", ch)
-        base = "".join(c for c in decomposed if not unicodedata.combining(c))
-        # Keep length: a character whose base vanished entirely is kept as is.
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def has_diacritics(text: str) -> bool:

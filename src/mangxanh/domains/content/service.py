@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -89,7 +89,6 @@ def _fill(stored: StoredItem, raw: RawItem) -> None:
 
 def ingest(
     session: Session, *, source: Source, items: Iterable[RawItem], analysis: Analysis,
-    on_item: Callable[[], None] | None = None,
 ) -> IngestReport:
     """Store and analyse items. The same item twice adds nothing; an edited item is re-analysed.
 
@@ -99,21 +98,24 @@ def ingest(
     batch = list(items)
     keys = [raw.natural_key for raw in batch]
     known = {s.natural_key: s for s in session.scalars(select(StoredItem).where(StoredItem.natural_key.in_(keys)))}
+    to_analyse: dict[str, StoredItem] = {}
     for raw in batch:
         stored = known.get(raw.natural_key)
         if stored is not None and stored.content_hash == raw.content_hash:
             report.unchanged += 1
-        else:
-            if stored is None:
-                stored = StoredItem(source_id=source.id, natural_key=raw.natural_key)
-                session.add(stored)
-                known[raw.natural_key] = stored
-                report.added += 1
-            else:
-                report.updated += 1
-            _fill(stored, raw)
-            session.flush()
-            analyse_item(session, item=stored, analysis=analysis, report=report)
-        if on_item is not None:
-            on_item()
+            continue
+        if stored is None:
+            # An empty findings list up front: a new item has none, so no query to find out.
+            stored = StoredItem(source_id=source.id, natural_key=raw.natural_key, findings=[])
+            session.add(stored)
+            known[raw.natural_key] = stored
+            report.added += 1
+        elif raw.natural_key not in to_analyse:
+            report.updated += 1
+        _fill(stored, raw)
+        to_analyse[raw.natural_key] = stored
+    # One flush for the whole batch gives every new item its id.
+    session.flush()
+    for stored in to_analyse.values():
+        analyse_item(session, item=stored, analysis=analysis, report=report)
     return report
