@@ -163,3 +163,9 @@ def test_english_on_request_and_missing_case(client: TestClient, staff: int) -> 
     assert "Case queue" in client.get("/cases").text
     missing = client.get("/cases/999999")
     assert missing.status_code == 404 and "Case 999999 does not exist." in missing.text
+
+
+def test_unknown_page_is_answered_in_vietnamese(client: TestClient) -> None:
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404 and "Trang này không tồn tại." in response.text
+    assert client.get("/logout").status_code == 405
