@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.config import Settings, load_settings
+from mangxanh.core.analysis.campaigns import CampaignIndex
+from mangxanh.core.analysis.detectors.lexicon import LexiconDetector
+from mangxanh.core.analysis.pipeline import Pipeline
 from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
 from mangxanh.db import make_engine
 from mangxanh.domains.accounts.models import User
@@ -87,8 +91,18 @@ def taxonomy() -> Taxonomy:
 
 
 @pytest.fixture(scope="session")
-def analysis() -> Analysis:
+def shipped_analysis() -> Analysis:
     return default_analysis(threshold=0.5)
+
+
+@pytest.fixture
+def analysis(shipped_analysis: Analysis) -> Analysis:
+    """The shipped taxonomy and rules with the lexicon detector only, and an empty campaign index.
+
+    Service tests check how findings become cases; the lexicon's findings are fixed by its data
+    file, while the trained model's may move with every retraining (the model has its own tests).
+    """
+    return replace(shipped_analysis, pipeline=Pipeline([LexiconDetector()]), campaigns=CampaignIndex())
 
 
 @pytest.fixture

@@ -80,3 +80,49 @@ def test_ingest_file_and_user_create(tmp_path: Path) -> None:
 def test_port_out_of_range(tmp_path: Path, value: str) -> None:
     result = mangxanh("run", cwd=tmp_path, env={"MANGXANH_PORT": value})
     assert result.returncode == 2 and "MANGXANH_PORT" in result.stderr
+
+
+def test_rules_test_dry_runs_and_refuses_broken_files(tmp_path: Path) -> None:
+    assert mangxanh("db", "upgrade", cwd=tmp_path).returncode == 0
+    export = tmp_path / "e.jsonl"
+    export.write_text('{"platform": "zalo", "external_id": "1", "text": "bọn bắc kỳ"}\n', encoding="utf-8")
+    assert mangxanh("ingest", "file", str(export), cwd=tmp_path).returncode == 0
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - id: hate-up\n    when: {finding: {category: HATE_DISCRIM}}\n"
+                     "    then: {priority_add: 20}\n", encoding="utf-8")
+    result = mangxanh("rules", "test", str(rules), "--last", "5", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "item 1 (zalo:1): priority" in result.stdout
+    assert "1 items checked with 1 rules: 1 would change." in result.stdout
+    rules.write_text("rules:\n  - id: x\n    when: {finding: {category: NOPE}}\n    then: {priority: 1}\n",
+                     encoding="utf-8")
+    broken = mangxanh("rules", "test", str(rules), cwd=tmp_path)
+    assert broken.returncode == 2 and "rules.yaml:2: unknown category 'NOPE'" in broken.stderr
+
+
+def test_analyze_json_has_a_verdict(tmp_path: Path) -> None:
+    result = mangxanh("analyze", "--json", "bọn parky cút về quê", cwd=tmp_path)
+    verdict = json.loads(result.stdout)["verdict"]
+    assert set(verdict) >= {"category", "severity", "priority", "route", "trace"}
+    assert verdict["category"] == "HATE_DISCRIM" and verdict["trace"][0]["step"] == "base"
+    clean = mangxanh("analyze", "--json", "Chúc mọi người ngủ ngon", cwd=tmp_path)
+    assert json.loads(clean.stdout) == {"findings": [], "verdict": None}
+
+
+def test_model_evaluate_on_a_small_file_and_bad_columns(tmp_path: Path) -> None:
+    data = tmp_path / "small.csv"
+    data.write_text("free_text,label_id\nChúc mọi người vui vẻ,0\nđm thằng óc chó,1\nbọn bắc kỳ cút về quê,2\n",
+                    encoding="utf-8")
+    result = mangxanh("model", "evaluate", "--data", str(data), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 3
+    assert set(metrics) >= {"accuracy", "macro_f1", "binary_toxic_f1", "per_class", "confusion",
+                            "comments_per_second", "ece"}
+    wrong = mangxanh("model", "evaluate", "--data", str(data), "--text-column", "content", cwd=tmp_path)
+    assert wrong.returncode == 2 and "content" in wrong.stderr
+    spans = tmp_path / "spans.csv"
+    spans.write_text('content,index_spans\n"đm mày","[0, 1]"\nXin chào,[]\n', encoding="utf-8")
+    span_result = mangxanh("model", "evaluate-spans", "--data", str(spans), "--json", cwd=tmp_path)
+    assert span_result.returncode == 0, span_result.stderr
+    assert 0.0 <= json.loads(span_result.stdout)["span_f1"] <= 1.0

@@ -71,3 +71,19 @@ def test_import_skips_malformed_lines_and_keeps_the_good_ones(
     assert (again.added, again.unchanged) == (0, 2)
     with session_factory() as check:
         assert _count(check, StoredItem) == 2
+
+
+def test_copies_of_one_text_share_a_campaign_cluster(session: Session, analysis: Analysis) -> None:
+    from mangxanh.domains.content.service import campaign_spread
+
+    source = get_or_create_source(session, name="pages", kind="jsonl_export")
+    rumour = "KHẨN: Từ thứ Hai tuần sau Hà Nội cấm toàn bộ xe máy vào 12 quận nội thành, ai cần thì chia sẻ ngay"
+    copies = [rumour, rumour.replace("KHẨN: ", "") + " !!!", rumour.lower(), "Hôm nay trời nắng đẹp, đi dạo bờ hồ thôi"]
+    items = [RawItem(platform="facebook", external_id=f"r{i}", text=text, reactions=10,
+                     published_at=PUBLISHED + timedelta(hours=12 * i)) for i, text in enumerate(copies)]
+    ingest(session, source=source, items=items, analysis=analysis)
+    stored = {s.external_id: s for s in session.scalars(select(StoredItem))}
+    assert stored["r0"].cluster_id == stored["r1"].cluster_id == stored["r2"].cluster_id
+    assert stored["r3"].cluster_id != stored["r0"].cluster_id
+    spread = campaign_spread(session, cluster_id=stored["r0"].cluster_id or "")
+    assert spread.size == 3 and len(spread.per_day) == 2 and spread.first_seen == PUBLISHED

@@ -68,6 +68,8 @@ def test_case_page_highlights_spans_and_escapes_content(client: TestClient, staf
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "Content-Security-Policy" in page.headers
+    trace = page.text[page.text.index('<section class="trace">'):]
+    assert "Vì sao có hồ sơ này" in trace and "Bộ phát hiện lexicon phát hiện" in trace
 
 
 def test_decision_is_recorded_and_shown_in_history(

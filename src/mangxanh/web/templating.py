@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,28 @@ def highlight(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> Mark
     return Markup("".join(pieces))  # noqa: S704 - every piece of user text above is escaped
 
 
+_FRAGMENT = re.compile(r"[^,;«]+(?=,|;|«|$)")
+
+
+def _translate_fragments(value: str) -> str:
+    """Translate the listed labels in a parameter ("phone number, address") and keep quotes as typed."""
+    out, cursor = [], 0
+    for match in _FRAGMENT.finditer(value):
+        start, end = match.span()
+        # Text inside «…» is the poster's own words: never translated.
+        if value.count("«", 0, start) > value.count("»", 0, start):
+            continue
+        label = match.group().strip()
+        if label:
+            out.append(value[cursor:start] + match.group().replace(label, i18n.gettext(label)))
+            cursor = end
+    out.append(value[cursor:])
+    return "".join(out)
+
+
 def explain(finding: Any) -> str:
     """A finding's explanation in the user's language."""
-    params = finding.explanation_params or {}
+    params = {key: _translate_fragments(str(value)) for key, value in (finding.explanation_params or {}).items()}
     text = i18n.gettext(finding.explanation)
     try:
         return text.format(**params)

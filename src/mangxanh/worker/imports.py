@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mangxanh.connectors.jsonl_export import LineError, read_jsonl
 from mangxanh.core.items import RawItem
 from mangxanh.db import unit_of_work
-from mangxanh.domains.content.service import Analysis, IngestReport, ingest
+from mangxanh.domains.content.service import Analysis, IngestReport, ingest, warm_campaigns
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.service import get_or_create_source
 
@@ -63,6 +63,7 @@ def import_jsonl(
     report = ImportReport()
     with unit_of_work(factory) as session:
         source_id = get_or_create_source(session, name=source_name, kind=source_kind).id
+        warm_campaigns(session, analysis=analysis)
     position = 0
     for items in _batches(read_jsonl(handle, max_text_chars=analysis.max_text_chars), batch_size, report):
         with unit_of_work(factory) as session:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mangxanh.db import Base, UTCDateTime, utcnow
@@ -21,6 +22,10 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(16))
     priority: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), default="new")
+    route: Mapped[str] = mapped_column(String(64), default="analysts")
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the case is here and at this priority: the rules' trace, shown on the case page.
+    trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

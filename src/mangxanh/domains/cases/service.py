@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from mangxanh.core.taxonomy import Category, Taxonomy
+from mangxanh.core.rules import Verdict
+from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, apply_transition
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
@@ -22,51 +22,41 @@ from mangxanh.errors import Conflict, InvalidInput, NotFound
 MAX_NOTE_CHARS = 5_000
 
 
-def priority_of(category: Category, score: float, reach: int) -> float:
-    """0–100: severity sets the band, the detector's score and the item's reach order within it."""
-    band = (category.severity.rank - 1) * 25
-    reach_part = min(10.0, math.log10(reach + 1) * 2.5)
-    return round(band + 15 * score + reach_part, 2)
-
-
-def _worst(findings: Sequence[StoredFinding], taxonomy: Taxonomy) -> StoredFinding:
-    return max(findings, key=lambda f: (taxonomy.category(f.category).severity.rank, f.score))
-
-
 def open_or_join_case(
-    session: Session, *, item: StoredItem, findings: Sequence[StoredFinding], taxonomy: Taxonomy, threshold: float
-) -> tuple[Case | None, bool]:
-    """Attach findings over the threshold to the item's open case, opening one if there is none.
+    session: Session, *, item: StoredItem, findings: Sequence[StoredFinding], verdict: Verdict, threshold: float,
+    taxonomy: Taxonomy,
+) -> tuple[Case, bool]:
+    """Attach the findings over the threshold to the item's open case, opening one if there is none.
 
-    Returns the case (None when nothing reaches the threshold) and whether it was opened now.
+    Returns the case and whether it was opened now. A later verdict that is more severe or more
+    urgent than the case's raises the case to it; it never lowers a case.
     """
-    strong = [f for f in findings if f.score >= threshold and f.category in taxonomy.categories]
-    if not strong:
-        return None, False
-    worst = _worst(strong, taxonomy)
-    category = taxonomy.category(worst.category)
+    strong = [f for f in findings if f.score >= threshold]
     case = session.scalar(select(Case).where(Case.item_id == item.id, Case.status != CaseStatus.CLOSED.value))
     now = utcnow()
     opened = case is None
     if case is None:
         case = Case(
-            item_id=item.id, category=category.code, severity=category.severity.code,
-            priority=priority_of(category, worst.score, item.reach), status=CaseStatus.NEW.value,
-            opened_at=now, due_at=now + timedelta(hours=category.hours), updated_at=now,
+            item_id=item.id, category=verdict.category, severity=verdict.severity, priority=verdict.priority,
+            route=verdict.route, escalated=verdict.escalate, trace=list(verdict.trace), status=CaseStatus.NEW.value,
+            opened_at=now, due_at=now + timedelta(hours=verdict.deadline_hours), updated_at=now,
         )
         session.add(case)
         session.flush()
         record_event(session, case_id=case.id, kind="opened",
                      after={"category": case.category, "severity": case.severity, "priority": case.priority,
-                            "due_at": case.due_at.isoformat()})
-    elif category.severity.rank > taxonomy.severities[case.severity].rank:
-        before = {"category": case.category, "severity": case.severity, "priority": case.priority}
-        case.category, case.severity = category.code, category.severity.code
-        case.priority = priority_of(category, worst.score, item.reach)
-        case.due_at = min(case.due_at, now + timedelta(hours=category.hours))
+                            "route": case.route, "due_at": case.due_at.isoformat()})
+    elif _more_urgent(verdict, case, taxonomy):
+        before = {"category": case.category, "severity": case.severity, "priority": case.priority,
+                  "route": case.route}
+        case.category, case.severity, case.priority = verdict.category, verdict.severity, verdict.priority
+        case.route, case.trace = verdict.route, list(verdict.trace)
+        case.escalated = case.escalated or verdict.escalate
+        case.due_at = min(case.due_at, now + timedelta(hours=verdict.deadline_hours))
         case.updated_at = now
         record_event(session, case_id=case.id, kind="escalated", before=before,
-                     after={"category": case.category, "severity": case.severity, "priority": case.priority})
+                     after={"category": case.category, "severity": case.severity, "priority": case.priority,
+                            "route": case.route})
     for finding in strong:
         if finding.case_id != case.id:
             finding.case_id = case.id
@@ -75,6 +65,11 @@ def open_or_join_case(
                                 "score": round(finding.score, 4), "detector": finding.detector})
     session.flush()
     return case, opened
+
+
+def _more_urgent(verdict: Verdict, case: Case, taxonomy: Taxonomy) -> bool:
+    rank_new, rank_old = taxonomy.severities[verdict.severity].rank, taxonomy.severities[case.severity].rank
+    return rank_new > rank_old or (rank_new == rank_old and verdict.priority > case.priority)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,11 +35,13 @@ class StoredItem(Base):
     author_followers: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Near-duplicate cluster (campaign) the text belongs to; the same id on every copy.
+    cluster_id: Mapped[str | None] = mapped_column(String(64))
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     findings: Mapped[list[StoredFinding]] = relationship(back_populates="item", order_by="StoredFinding.id")
 
-    __table_args__ = (Index("ix_items_published_at", "published_at"),)
+    __table_args__ = (Index("ix_items_published_at", "published_at"), Index("ix_items_cluster_id", "cluster_id"))
 
     @property
     def reach(self) -> int:

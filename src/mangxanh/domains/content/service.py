@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mangxanh.core.analysis.pipeline import Pipeline
+from mangxanh.core.analysis.campaigns import CampaignIndex
+from mangxanh.core.analysis.pipeline import AnalysisResult, Pipeline
 from mangxanh.core.analysis.registry import default_pipeline
 from mangxanh.core.analysis.types import Item
 from mangxanh.core.items import RawItem
+from mangxanh.core.rules import RuleContext, RuleSet, evaluate, load_rules
 from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
 from mangxanh.db import utcnow
 from mangxanh.domains.cases.service import open_or_join_case
@@ -31,16 +36,59 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Analysis:
-    """What ingestion needs to analyse items: the detectors, the taxonomy and the case threshold."""
+    """What ingestion needs to analyse items: detectors, taxonomy, rules and the case threshold."""
 
     pipeline: Pipeline
     taxonomy: Taxonomy
+    rules: RuleSet
     threshold: float
     max_text_chars: int = 20_000
+    # Near-duplicate clusters of recent items; filled from the database by warm_campaigns().
+    campaigns: CampaignIndex = field(default_factory=CampaignIndex)
 
 
 def default_analysis(*, threshold: float, max_text_chars: int = 20_000) -> Analysis:
-    return Analysis(default_pipeline(), load_taxonomy(), threshold, max_text_chars)
+    taxonomy = load_taxonomy()
+    return Analysis(default_pipeline(), taxonomy, load_rules(taxonomy), threshold, max_text_chars)
+
+
+# Days are counted in Vietnam's time: a post at 23:30 local belongs to that local day.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Texts this short ("hay quá", "cho mình 1 slot") are alike by chance, not by campaign.
+MIN_CAMPAIGN_CHARS = 40
+
+
+def warm_campaigns(session: Session, *, analysis: Analysis) -> int:
+    """Load recent items into an empty campaign index, oldest first, so clusters span processes."""
+    index = analysis.campaigns
+    if len(index):
+        return 0
+    rows = session.execute(
+        select(StoredItem.natural_key, StoredItem.text, StoredItem.published_at)
+        .order_by(StoredItem.id.desc()).limit(index.max_items)
+    ).all()
+    for key, text, published in reversed(rows):
+        if len(text) >= MIN_CAMPAIGN_CHARS:
+            index.add(key, text, published)
+    return len(rows)
+
+
+def _cluster(item: StoredItem, analysis: Analysis) -> int:
+    """Put the item in its near-duplicate cluster; returns the cluster's size."""
+    if len(item.text) < MIN_CAMPAIGN_CHARS:
+        return 1
+    item.cluster_id = analysis.campaigns.add(item.natural_key, item.text, item.published_at)
+    return analysis.campaigns.cluster(item.cluster_id).size
+
+
+def rule_context(item: StoredItem, *, source_kind: str = "", cluster_size: int = 1, citizen_reports: int = 0
+                 ) -> RuleContext:
+    return RuleContext(
+        source_kind=source_kind, platform=item.platform, kind=item.kind, reach=item.reach,
+        author=item.author or "", author_handle=item.author_handle or "", author_followers=item.author_followers,
+        cluster_size=cluster_size, citizen_reports=citizen_reports,
+    )
 
 
 def _as_core_item(stored: StoredItem) -> Item:
@@ -51,9 +99,16 @@ def _as_core_item(stored: StoredItem) -> Item:
     )
 
 
-def analyse_item(session: Session, *, item: StoredItem, analysis: Analysis, report: IngestReport) -> None:
-    """Run the detectors on a stored item, keep their findings, and open or join its case."""
-    result = analysis.pipeline.analyse(_as_core_item(item))
+def analyse_item(
+    session: Session, *, item: StoredItem, analysis: Analysis, report: IngestReport, source_kind: str = "",
+    result: AnalysisResult | None = None,
+) -> None:
+    """Keep the detectors' findings on a stored item, and open or join its case.
+
+    ``result`` is the pipeline's result when the caller analysed a whole batch at once.
+    """
+    if result is None:
+        result = analysis.pipeline.analyse(_as_core_item(item))
     report.detector_failures.extend(f"{item.natural_key}: {f.detector}: {f.error}" for f in result.failures)
     existing = {(f.detector, f.detector_version, f.category): f for f in item.findings}
     stored: list[StoredFinding] = []
@@ -73,8 +128,13 @@ def analyse_item(session: Session, *, item: StoredItem, analysis: Analysis, repo
     report.findings += len(stored)
     item.analysed_at = utcnow()
     session.flush()
-    _case, opened = open_or_join_case(session, item=item, findings=stored, taxonomy=analysis.taxonomy,
-                                      threshold=analysis.threshold)
+    context = rule_context(item, source_kind=source_kind, cluster_size=_cluster(item, analysis))
+    verdict = evaluate(result.findings, context, rules=analysis.rules, taxonomy=analysis.taxonomy,
+                       threshold=analysis.threshold)
+    if verdict is None:
+        return
+    _case, opened = open_or_join_case(session, item=item, findings=stored, verdict=verdict,
+                                      threshold=analysis.threshold, taxonomy=analysis.taxonomy)
     report.cases_opened += opened
 
 
@@ -116,6 +176,27 @@ def ingest(
         to_analyse[raw.natural_key] = stored
     # One flush for the whole batch gives every new item its id.
     session.flush()
-    for stored in to_analyse.values():
-        analyse_item(session, item=stored, analysis=analysis, report=report)
+    pending = list(to_analyse.values())
+    results = analysis.pipeline.analyse_many([_as_core_item(stored) for stored in pending])
+    for stored, result in zip(pending, results, strict=True):
+        analyse_item(session, item=stored, analysis=analysis, report=report, source_kind=source.kind, result=result)
     return report
+
+
+@dataclass(frozen=True)
+class CampaignSpread:
+    """How far a text travelled: how many stored copies, and when they were published."""
+
+    size: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    per_day: list[tuple[date, int]]
+
+
+def campaign_spread(session: Session, *, cluster_id: str) -> CampaignSpread:
+    published = list(session.scalars(
+        select(StoredItem.published_at).where(StoredItem.cluster_id == cluster_id)
+    ))
+    days = Counter(p.astimezone(LOCAL_TZ).date() for p in published if p is not None)
+    known = [p for p in published if p is not None]
+    return CampaignSpread(len(published), min(known, default=None), max(known, default=None), sorted(days.items()))

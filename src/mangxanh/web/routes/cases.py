@@ -13,6 +13,7 @@ from mangxanh.core.workflow import CaseStatus, allowed_transitions
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.service import history, verify_case_history
 from mangxanh.domains.cases import service as cases
+from mangxanh.domains.content.service import campaign_spread
 from mangxanh.errors import Conflict, MangXanhError
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import check_csrf, current_user, db, render, taxonomy, web_session
@@ -67,6 +68,7 @@ def _render_case(
     case = cases.get_case(session, case_id=case_id)
     published = (case.item.published_at or case.opened_at).date()
     spans = [span for finding in case.findings for span in finding.spans]
+    spread = campaign_spread(session, cluster_id=case.item.cluster_id) if case.item.cluster_id else None
     return render(request, "console/case.html", {
         "user": user, "case": case, "taxonomy": tax, "spans": spans,
         "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
@@ -76,7 +78,7 @@ def _render_case(
         "can_decide": any(t.name == "decide" for t in allowed_transitions(CaseStatus(case.status),
                                                                            include_decision=True)),
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
-        "error": error, "form": form or {},
+        "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,
     }, status_code=status_code)
 
 

@@ -34,6 +34,9 @@ class Lexicon:
     # Ordinary phrases containing a term (place names, history), skipped as a whole.
     safe: frozenset[tuple[str, ...]]
     longest: int
+    # First words of every pattern: most words start none, and are skipped with one set lookup.
+    starts: frozenset[str] = frozenset()
+    folded_starts: frozenset[str] = frozenset()
 
 
 def _pattern(text: str) -> tuple[str, ...]:
@@ -80,7 +83,9 @@ def parse_lexicon(data: Any, *, where: str) -> Lexicon:
         raise ConfigurationError("{where}: 'safe_phrases' must be a list of phrases", where=where)
     safe = frozenset(_pattern(p) for p in safe_phrases)
     longest = max((len(k) for k in (*exact, *folded, *safe)), default=0)
-    return Lexicon(str(data.get("version", "unversioned")), exact, folded, safe, longest)
+    starts = frozenset(k[0] for k in (*exact, *safe))
+    return Lexicon(str(data.get("version", "unversioned")), exact, folded, safe, longest, starts,
+                   frozenset(k[0] for k in folded))
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -129,6 +134,9 @@ class LexiconDetector:
         hits: dict[str, list[tuple[LexiconEntry, Span]]] = defaultdict(list)
         i = 0
         while i < len(words):
+            if words[i].text not in lexicon.starts and not (use_folded and words[i].folded in lexicon.folded_starts):
+                i += 1
+                continue
             matched = 0
             for size in range(min(lexicon.longest, len(words) - i), 0, -1):
                 window = words[i : i + size]

@@ -1,0 +1,3 @@
+from mangxanh.cli import main
+
+main()

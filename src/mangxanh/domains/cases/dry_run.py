@@ -1,0 +1,64 @@
+"""Try a rules file on stored items without writing anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mangxanh.core.analysis.types import Finding
+from mangxanh.core.rules import RuleSet, evaluate
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.core.workflow import CaseStatus
+from mangxanh.domains.cases.models import Case
+from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.content.service import rule_context
+from mangxanh.domains.sources.models import Source
+
+
+@dataclass
+class RuleChange:
+    item_id: int
+    natural_key: str
+    differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def as_finding(stored: StoredFinding) -> Finding:
+    return Finding(
+        category=stored.category, score=stored.score, spans=tuple((s, e) for s, e in stored.spans),
+        detector=stored.detector, detector_version=stored.detector_version, explanation=stored.explanation,
+        explanation_params=stored.explanation_params,
+    )
+
+
+def dry_run_rules(session: Session, *, rules: RuleSet, taxonomy: Taxonomy, threshold: float, last: int
+                  ) -> list[RuleChange]:
+    """For each of the last ``last`` items: how its open case (or the lack of one) would differ."""
+    items = session.scalars(
+        select(StoredItem).options(selectinload(StoredItem.findings)).order_by(StoredItem.id.desc()).limit(last)
+    ).all()
+    kinds = dict(session.execute(select(Source.id, Source.kind)).tuples().all())
+    open_cases = {
+        case.item_id: case for case in session.scalars(
+            select(Case).where(Case.item_id.in_([i.id for i in items]), Case.status != CaseStatus.CLOSED.value))
+    }
+    changes = []
+    for item in items:
+        verdict = evaluate([as_finding(f) for f in item.findings],
+                           rule_context(item, source_kind=kinds.get(item.source_id, "")),
+                           rules=rules, taxonomy=taxonomy, threshold=threshold)
+        case = open_cases.get(item.id)
+        change = RuleChange(item.id, item.natural_key)
+        now: dict[str, Any] = ({"case": True, "category": case.category, "severity": case.severity,
+                                "priority": case.priority, "route": case.route, "escalated": case.escalated}
+                               if case else {"case": False})
+        would: dict[str, Any] = ({"case": True, "category": verdict.category, "severity": verdict.severity,
+                                  "priority": verdict.priority, "route": verdict.route,
+                                  "escalated": verdict.escalate} if verdict else {"case": False})
+        for key in now.keys() | would.keys():
+            if now.get(key) != would.get(key):
+                change.differences[key] = (now.get(key), would.get(key))
+        changes.append(change)
+    return changes
