@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Separators people put between letters to dodge filters.
 _DODGE_SEPARATORS = frozenset(".-_~*+'`^,|/")
@@ -142,8 +143,24 @@ def _collapse_repeats(mapped: MappedText) -> MappedText:
     return mapped._rebuild(out)
 
 
+# Every detector normalises the same item; a small cache lets them share the work. Long texts are
+# left out of it so that the cache stays a few megabytes at most.
+_CACHED_CHARS = 2_000
+
+
 def normalise(text: str) -> MappedText:
     """NFC, lower case, separators inside words removed, letter runs collapsed; offsets kept."""
+    if len(text) <= _CACHED_CHARS:
+        return _normalise_cached(text)
+    return _normalise(text)
+
+
+@lru_cache(maxsize=2_048)
+def _normalise_cached(text: str) -> MappedText:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> MappedText:
     mapped = MappedText.identity(text)
     for step in (_nfc, _lower, _join_dodged_letters, _collapse_repeats):
         mapped = step(mapped)
@@ -185,9 +202,20 @@ class Token:
 
 def tokens(mapped: MappedText) -> list[Token]:
     """Word tokens (letters and digits) of a normalised text, with original offsets."""
+    if len(mapped.original) <= _CACHED_CHARS:
+        return list(_tokens_cached(mapped))
+    return list(_tokens(mapped))
+
+
+@lru_cache(maxsize=2_048)
+def _tokens_cached(mapped: MappedText) -> tuple[Token, ...]:
+    return _tokens(mapped)
+
+
+def _tokens(mapped: MappedText) -> tuple[Token, ...]:
     result = []
     for match in re.finditer(r"\w+", mapped.text):
         word = match.group()
         start, end = mapped.original_span(match.start(), match.end())
         result.append(Token(word, fold_accents(word), start, end))
-    return result
+    return tuple(result)
