@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mangxanh.cli.common import fail, open_database, settings
+
+if TYPE_CHECKING:
+    from mangxanh.ml.model import ToxicityModel
 
 model_app = typer.Typer(help="The Vietnamese toxicity model.", no_args_is_help=True)
 DEFAULT_DATA = Path("../shared/data")
@@ -37,7 +40,7 @@ def model_train(
     typer.echo(f"Artifact written to {target}")
 
 
-def _load(artifact: Path | None):  # type: ignore[no-untyped-def]
+def _load(artifact: Path | None) -> ToxicityModel:
     from mangxanh.ml.errors import MLError
     from mangxanh.ml.model import ToxicityModel
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from mangxanh.core.analysis.types import Finding, Item
 
@@ -28,3 +30,24 @@ class Detector(Protocol):
     def provides(self) -> frozenset[str]: ...
 
     def detect(self, item: Item) -> list[Finding]: ...
+
+
+Data = TypeVar("Data")
+
+
+class DataFile(Generic[Data]):
+    """A detector's data file: read and validated on first use, then kept.
+
+    Detectors hold configuration only in their constructor (the path); the file is loaded when
+    the first item arrives, so building the registry costs nothing.
+    """
+
+    def __init__(self, load: Callable[[Path | None], Data], path: Path | None = None) -> None:
+        self._load = load
+        self._path = path
+        self._value: Data | None = None
+
+    def get(self) -> Data:
+        if self._value is None:
+            self._value = self._load(self._path)
+        return self._value

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
@@ -146,14 +147,11 @@ class ChildSafetyDetector:
     provides = frozenset({"CSAM"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._rules: ChildSafetyRules | None = None
+        self._file = DataFile(load_rules, path)
 
     @property
     def rules(self) -> ChildSafetyRules:
-        if self._rules is None:
-            self._rules = load_rules(self._path)
-        return self._rules
+        return self._file.get()
 
     @property
     def version(self) -> str:

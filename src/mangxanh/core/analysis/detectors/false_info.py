@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import host_of, host_under
 from mangxanh.core.analysis.types import Finding, Item, merge_spans, msgid
 from mangxanh.core.text import fold_accents, normalise
@@ -170,14 +171,11 @@ class FalseInfoDetector:
     provides = frozenset({"FALSE_INFO"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._corrections: Corrections | None = None
+        self._file = DataFile(load_corrections, path)
 
     @property
     def corrections(self) -> Corrections:
-        if self._corrections is None:
-            self._corrections = load_corrections(self._path)
-        return self._corrections
+        return self._file.get()
 
     @property
     def version(self) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
@@ -231,14 +232,11 @@ class IllegalTradeDetector:
     provides = frozenset(CATEGORIES)
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._rules: TradeRules | None = None
+        self._file = DataFile(load_rules, path)
 
     @property
     def rules(self) -> TradeRules:
-        if self._rules is None:
-            self._rules = load_rules(self._path)
-        return self._rules
+        return self._file.get()
 
     @property
     def version(self) -> str:

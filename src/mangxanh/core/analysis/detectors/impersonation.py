@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import find_links, host_of, host_under, phrase_pattern, skeleton, suffixes
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import fold_accents, normalise, tokens
@@ -258,14 +259,11 @@ class ImpersonationDetector:
     provides = frozenset({"IMPERSONATE_GOV"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._registry: Registry | None = None
+        self._file = DataFile(load_registry, path)
 
     @property
     def registry(self) -> Registry:
-        if self._registry is None:
-            self._registry = load_registry(self._path)
-        return self._registry
+        return self._file.get()
 
     @property
     def version(self) -> str:

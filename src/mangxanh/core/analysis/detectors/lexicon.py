@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import fold_accents, has_diacritics, normalise, tokens
 from mangxanh.errors import ConfigurationError
@@ -114,14 +115,11 @@ class LexiconDetector:
     provides = frozenset({"OFFENSIVE_LANG", "DEFAME_INSULT", "HATE_DISCRIM"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._lexicon: Lexicon | None = None
+        self._file = DataFile(load_lexicon, path)
 
     @property
     def lexicon(self) -> Lexicon:
-        if self._lexicon is None:
-            self._lexicon = load_lexicon(self._path)
-        return self._lexicon
+        return self._file.get()
 
     @property
     def version(self) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import MappedText, fold_accents, normalise
 from mangxanh.errors import ConfigurationError
@@ -295,14 +296,11 @@ class PersonalDataDetector:
     provides = frozenset({"DOXXING", "CHILD_PRIVACY_BULLY"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._rules: PersonalDataRules | None = None
+        self._file = DataFile(load_rules, path)
 
     @property
     def rules(self) -> PersonalDataRules:
-        if self._rules is None:
-            self._rules = load_rules(self._path)
-        return self._rules
+        return self._file.get()
 
     @property
     def version(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
@@ -245,14 +246,11 @@ class ScamDetector:
     provides = frozenset({"SCAM_FRAUD"})
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._data: ScamData | None = None
+        self._file = DataFile(load_scam_data, path)
 
     @property
     def data(self) -> ScamData:
-        if self._data is None:
-            self._data = load_scam_data(self._path)
-        return self._data
+        return self._file.get()
 
     @property
     def version(self) -> str:
