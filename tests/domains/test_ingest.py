@@ -87,3 +87,18 @@ def test_copies_of_one_text_share_a_campaign_cluster(session: Session, analysis:
     assert stored["r3"].cluster_id != stored["r0"].cluster_id
     spread = campaign_spread(session, cluster_id=stored["r0"].cluster_id or "")
     assert spread.size == 3 and len(spread.per_day) == 2 and spread.first_seen == PUBLISHED
+
+
+def test_an_edit_drops_stale_findings_but_keeps_case_evidence(session: Session, analysis: Analysis) -> None:
+    from dataclasses import replace
+
+    source = get_or_create_source(session, name="edits", kind="jsonl_export")
+    strict = replace(analysis, threshold=0.99)  # nothing reaches a case: findings stay unattached
+    ingest(session, source=source, items=[_raw("e1", "vcl thật")], analysis=strict)
+    ingest(session, source=source, items=[_raw("e1", "Hôm nay trời đẹp thật")], analysis=strict)
+    assert _count(session, StoredFinding) == 0
+
+    ingest(session, source=source, items=[_raw("e2", "vcl thật")], analysis=analysis)
+    ingest(session, source=source, items=[_raw("e2", "Hôm nay trời đẹp thật")], analysis=analysis)
+    evidence = session.scalars(select(StoredFinding)).all()
+    assert [f.category for f in evidence] == ["OFFENSIVE_LANG"] and evidence[0].case_id is not None

@@ -125,6 +125,12 @@ def analyse_item(
         row.explanation = finding.explanation
         row.explanation_params = dict(finding.explanation_params)
         stored.append(row)
+    # An edited text may no longer show what the old one did. Findings already attached to a case
+    # are that case's evidence and stay; the others go.
+    for row in existing.values():
+        if row not in stored and row.case_id is None:
+            item.findings.remove(row)
+            session.delete(row)
     report.findings += len(stored)
     item.analysed_at = utcnow()
     session.flush()
