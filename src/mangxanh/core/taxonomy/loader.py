@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mangxanh.core.datafile import read_yaml
 from mangxanh.core.taxonomy.model import Action, Category, LegalBasis, LegalReference, Severity, Taxonomy
 from mangxanh.errors import ConfigurationError
 
@@ -102,17 +100,5 @@ def parse_taxonomy(data: Any, *, where: str = TAXONOMY_FILE) -> Taxonomy:
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
     """Load the shipped taxonomy, or the file at ``path``."""
-    if path is None:
-        where = TAXONOMY_FILE
-        text = resources.files(__package__).joinpath(TAXONOMY_FILE).read_text(encoding="utf-8")
-    else:
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError("{where}: cannot read: {error}", where=where, error=exc.strerror) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, TAXONOMY_FILE, path)
     return parse_taxonomy(data, where=where)

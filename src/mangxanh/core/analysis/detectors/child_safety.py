@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
+from mangxanh.core.datafile import checked_patterns, read_yaml
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
 
@@ -69,23 +67,8 @@ class ChildSafetyRules:
 
 
 def _group(name: str, raw: Any, *, where: str) -> str:
-    label = f"{where}: groups.{name}"
-    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) and p.strip() for p in raw):
-        raise ConfigurationError("{label}: expected a non-empty list of patterns", label=label)
-    for number, pattern in enumerate(raw, start=1):
-        try:
-            groups = re.compile(pattern).groups
-        except re.error as exc:
-            raise ConfigurationError(
-                "{label}: pattern {number} {pattern!r} is not a valid regular expression: {error}",
-                label=label, number=number, pattern=pattern, error=str(exc),
-            ) from None
-        if groups:
-            raise ConfigurationError(
-                "{label}: pattern {number} {pattern!r} has a capturing group; write (?:...) instead",
-                label=label, number=number, pattern=pattern,
-            )
-    return f"(?P<{name}>" + "|".join(f"(?:{p})" for p in raw) + ")"
+    patterns = checked_patterns(raw, label=f"{where}: groups.{name}")
+    return f"(?P<{name}>" + "|".join(f"(?:{p})" for p in patterns) + ")"
 
 
 def parse_rules(data: Any, *, where: str) -> ChildSafetyRules:
@@ -107,14 +90,7 @@ def parse_rules(data: Any, *, where: str) -> ChildSafetyRules:
 
 
 def load_rules(path: Path | None = None) -> ChildSafetyRules:
-    if path is None:
-        where, text = DATA_FILE, resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, DATA_FILE, path)
     return parse_rules(data, where=where)
 
 

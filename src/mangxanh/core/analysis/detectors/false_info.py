@@ -6,15 +6,13 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import host_of, host_under
 from mangxanh.core.analysis.types import Finding, Item, merge_spans, msgid
+from mangxanh.core.datafile import read_yaml
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
 
@@ -133,15 +131,7 @@ def parse_corrections(data: Any, *, where: str) -> Corrections:
 
 
 def load_corrections(path: Path | None = None) -> Corrections:
-    if path is None:
-        where = CORRECTIONS_FILE
-        text = resources.files(__package__).joinpath(CORRECTIONS_FILE).read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, CORRECTIONS_FILE, path)
     return parse_corrections(data, where=where)
 
 

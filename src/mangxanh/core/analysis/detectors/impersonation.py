@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import find_links, host_of, host_under, phrase_pattern, skeleton, suffixes
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
+from mangxanh.core.datafile import read_yaml
 from mangxanh.core.text import fold_accents, normalise, tokens
 from mangxanh.errors import ConfigurationError
 
@@ -211,14 +209,7 @@ def parse_registry(data: Any, *, where: str) -> Registry:
 
 
 def load_registry(path: Path | None = None) -> Registry:
-    if path is None:
-        where, text = AGENCIES_FILE, resources.files(__package__).joinpath(AGENCIES_FILE).read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, AGENCIES_FILE, path)
     return parse_registry(data, where=where)
 
 

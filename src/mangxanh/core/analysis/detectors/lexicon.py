@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
+from mangxanh.core.datafile import read_yaml
 from mangxanh.core.text import fold_accents, has_diacritics, normalise, tokens
 from mangxanh.errors import ConfigurationError
 
@@ -90,15 +88,7 @@ def parse_lexicon(data: Any, *, where: str) -> Lexicon:
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
-    if path is None:
-        source = resources.files(__package__).joinpath(LEXICON_FILE)
-        where, text = LEXICON_FILE, source.read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, LEXICON_FILE, path)
     return parse_lexicon(data, where=where)
 
 

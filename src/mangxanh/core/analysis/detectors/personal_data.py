@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
+from mangxanh.core.datafile import checked_patterns, read_yaml
 from mangxanh.core.text import MappedText, fold_accents, normalise
 from mangxanh.errors import ConfigurationError
 
@@ -95,22 +93,7 @@ class PersonalDataRules:
 
 def _patterns(raw: Any, *, label: str, escape: bool = False) -> str:
     """Validate a list of regexes (or words) and join them; errors name the entry."""
-    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) and p.strip() for p in raw):
-        raise ConfigurationError("{label}: expected a non-empty list of strings", label=label)
-    if escape:
-        raw = [re.escape(p) for p in raw]
-    for number, pattern in enumerate(raw, start=1):
-        try:
-            groups = re.compile(pattern).groups
-        except re.error as exc:
-            raise ConfigurationError(
-                "{label}: entry {number} {pattern!r} is not a valid regular expression: {error}",
-                label=label, number=number, pattern=pattern, error=str(exc),
-            ) from None
-        if groups:
-            raise ConfigurationError("{label}: entry {number} {pattern!r} has a capturing group; write (?:...)",
-                                     label=label, number=number, pattern=pattern)
-    return "|".join(f"(?:{p})" for p in raw)
+    return "|".join(f"(?:{p})" for p in checked_patterns(raw, label=label, escape=escape, noun="entry"))
 
 
 def _cues(groups: list[tuple[str, str]]) -> Cues:
@@ -179,14 +162,7 @@ def _data_bodies(ids: str, banks: str, accounts: str) -> tuple[str, str]:
 
 
 def load_rules(path: Path | None = None) -> PersonalDataRules:
-    if path is None:
-        where, text = DATA_FILE, resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, DATA_FILE, path)
     return parse_rules(data, where=where)
 
 

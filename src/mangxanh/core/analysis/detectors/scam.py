@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
+from mangxanh.core.datafile import read_yaml
 from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
 
@@ -203,14 +201,7 @@ def parse_scam_data(data: Any, *, where: str) -> ScamData:
 
 
 def load_scam_data(path: Path | None = None) -> ScamData:
-    if path is None:
-        where, text = SCAM_FILE, resources.files(__package__).joinpath(SCAM_FILE).read_text(encoding="utf-8")
-    else:
-        where, text = str(path), path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError("{where}: not valid YAML: {error}", where=where, error=str(exc)) from None
+    where, data = read_yaml(__package__, SCAM_FILE, path)
     return parse_scam_data(data, where=where)
 
 
