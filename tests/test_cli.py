@@ -126,3 +126,40 @@ def test_model_evaluate_on_a_small_file_and_bad_columns(tmp_path: Path) -> None:
     span_result = mangxanh("model", "evaluate-spans", "--data", str(spans), "--json", cwd=tmp_path)
     assert span_result.returncode == 0, span_result.stderr
     assert 0.0 <= json.loads(span_result.stdout)["span_f1"] <= 1.0
+
+
+def test_ingest_csv_reports_bad_rows_and_refuses_a_wrong_header(tmp_path: Path) -> None:
+    assert mangxanh("db", "upgrade", cwd=tmp_path).returncode == 0
+    export = tmp_path / "comments.csv"
+    export.write_text(
+        "Comment ID,Video ID,Parent ID,Author,Text,Published At,Likes,Reply Count\n"
+        "Ugx1,vid1,,Hoàng Yến,Video này nói đúng quá,2026-11-20T03:00:00Z,25,2\n"
+        "Ugx2,vid1,,Đỗ Hùng,bọn parky cút về quê,2026-11-20T03:05:00Z,nhiều,0\n"
+        "Ugx3,vid1,,Lan,bọn parky cút về quê,2026-11-20T03:06:00Z,1,0\n",
+        encoding="utf-8",
+    )
+    result = mangxanh("ingest", "csv", str(export), "--layout", "youtube_comments", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "comments.csv:3: skipped:" in result.stderr
+    assert "3 lines: 2 added" in result.stdout and "1 skipped" in result.stdout and "1 new cases" in result.stdout
+    wrong = mangxanh("ingest", "csv", str(export), "--layout", "facebook_posts", cwd=tmp_path)
+    assert wrong.returncode == 2 and "facebook_posts" in wrong.stderr
+    neither = mangxanh("ingest", "csv", str(export), cwd=tmp_path)
+    assert neither.returncode == 2 and "--layout" in neither.stderr
+
+
+def test_sources_add_list_pause_and_a_refused_fetch(tmp_path: Path) -> None:
+    assert mangxanh("db", "upgrade", cwd=tmp_path).returncode == 0
+    added = mangxanh("sources", "add", "Báo Nội Bộ", "--kind", "rss", "--url", "http://127.0.0.1:9/rss",
+                     "--every", "15", cwd=tmp_path)
+    assert added.returncode == 0 and "Added source 1" in added.stdout
+    bad = mangxanh("sources", "add", "X", "--kind", "rss", "--url", "ftp://x", cwd=tmp_path)
+    assert bad.returncode == 2 and "http" in bad.stderr
+    # Loopback is a private address: refused before any connection, and recorded on the source.
+    run = mangxanh("sources", "run", "1", cwd=tmp_path)
+    assert run.returncode == 1 and "127.0.0.1" in run.stderr
+    assert mangxanh("sources", "pause", "1", cwd=tmp_path).returncode == 0
+    listed = mangxanh("sources", "list", cwd=tmp_path)
+    assert "paused" in listed.stdout and "Báo Nội Bộ" in listed.stdout and "127.0.0.1" in listed.stdout
+    missing = mangxanh("sources", "run", "42", cwd=tmp_path)
+    assert missing.returncode == 2 and "42" in missing.stderr

@@ -33,6 +33,21 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     default_locale: str = "vi"
     max_text_chars: int = Field(default=20_000, ge=100)
+    # Fetching feeds and pages. Private, loopback and link-local addresses are refused unless
+    # allowed (tests serve on localhost; a deployment fetching an intranet mirror may need it).
+    allow_private_fetch: bool = False
+    fetch_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    user_agent: str = "MangXanhBot/0.1 (+https://github.com/mangxanh)"
+    # Scale-out: Celery broker on Redis. Empty means the embedded default (in-process scheduler).
+    redis_url: str = ""
+    worker_batch_size: int = Field(default=200, ge=1, le=5_000)
+    # A message a worker took but never acknowledged (the worker died) goes to another worker this
+    # long after delivery. Keep it above the slowest batch, or a slow batch is run twice.
+    worker_visibility_timeout_s: int = Field(default=1800, ge=2, le=86_400)
+    # How often each worker looks for such abandoned messages.
+    worker_restore_interval_s: int = Field(default=10, ge=1, le=3_600)
 
     @field_validator("database_url")
     @classmethod

@@ -30,7 +30,18 @@ def catalogue(lang: str) -> dict[str, str]:
     po = resources.files("mangxanh").joinpath(f"locale/{lang}/LC_MESSAGES/{DOMAIN}.po")
     with po.open("rb") as handle:
         parsed = read_po(handle, locale=lang)
-    return {str(m.id): str(m.string) for m in parsed if m.id and m.string and not m.fuzzy}
+    table: dict[str, str] = {}
+    for m in parsed:
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):
+            # A plural entry is keyed by its singular msgid; Vietnamese has one form.
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            if forms and forms[0]:
+                table[str(m.id[0])] = str(forms[0])
+        elif m.string:
+            table[str(m.id)] = str(m.string)
+    return table
 
 
 def gettext(message: str) -> str:

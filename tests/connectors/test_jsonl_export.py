@@ -1,6 +1,9 @@
 import json
+import re
 
-from mangxanh.connectors.jsonl_export import LineError, read_jsonl
+import pytest
+
+from mangxanh.connectors.jsonl_export import LineError, parse_record, read_jsonl
 from mangxanh.core.items import RawItem
 
 
@@ -57,3 +60,18 @@ def test_natural_key_and_hash() -> None:
     [item] = list(read_jsonl(_lines(GOOD)))
     assert isinstance(item, RawItem)
     assert item.natural_key == "facebook:p1" and len(item.content_hash) == 64
+
+
+@pytest.mark.parametrize(("extra", "reason"), [
+    ({"text": "a\x00b"}, "NUL"),
+    ({"author": "x" * 301}, "'author' is longer than 300"),
+    ({"parent_id": "p" * 201}, "'parent_id' is longer than 200"),
+    ({"reactions": 2**40}, "'reactions' must be between 0 and"),
+    ({"published_at": "9999-12-31T23:59:59-14:00"}, "between the years 1900 and 2200"),
+    ({"extra": "\ud800"}, "unpaired surrogate"),
+    ({"extra": json.loads("[" * 40 + "1" + "]" * 40)}, "nested more than 32"),
+])
+def test_records_the_store_cannot_hold_are_refused_one_by_one(extra: dict[str, object], reason: str) -> None:
+    record = {"platform": "facebook", "external_id": "1", "text": "Bài viết bình thường"} | extra
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        parse_record(record)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import missing_service
+from tests.domains.test_source_runner import site  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -32,8 +33,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     """`mangxanh db upgrade`, `demo load` and `run`, as `make run` does, in a scratch folder."""
     home = tmp_path_factory.mktemp("browser")
     port = _free_port()
+    # Private fetches allowed: the feed the sources test adds is served on loopback.
     env = {**os.environ, "MANGXANH_VAR_DIR": str(home / "var"), "MANGXANH_PORT": str(port),
-           "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}"}
+           "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}", "MANGXANH_ALLOW_PRIVATE_FETCH": "1"}
+    env.pop("MANGXANH_REDIS_URL", None)
     cli = [sys.executable, "-m", "mangxanh.cli"]
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([*cli, *args], env=env, cwd=home, check=True, capture_output=True, timeout=120)
@@ -106,4 +109,33 @@ def test_analyst_decides_the_top_case(server: tuple[str, dict[str, str]], browse
     assert "Chuyên viên Nguyễn Thu Hà" in history.inner_text()
     assert "đề nghị nền tảng gỡ bỏ" in history.inner_text()
     assert "Lịch sử toàn vẹn" in page.locator("p.chain").inner_text()
+    page.close()
+
+
+def test_admin_adds_a_feed_and_runs_it(
+    server: tuple[str, dict[str, str]], browser: object, site: str,  # noqa: F811
+) -> None:
+    base, logins = server
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", logins["admin"])
+    page.click("button[type=submit]")
+    page.goto(f"{base}/sources")
+    assert page.locator("h1").inner_text().startswith("Nguồn tin")
+
+    page.fill("input[name=name]", "Tin Hà Nội (RSS)")
+    page.select_option("select[name=kind]", "rss")
+    page.fill("input[name=url]", f"{site}/feed.xml")
+    page.fill("input[name=interval_min]", "30")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{base}/sources/*")
+    assert page.locator(".flash.success").inner_text() == "Đã thêm nguồn tin."
+
+    page.click("text=Chạy ngay")
+    assert page.locator(".flash.success").inner_text().startswith("Đã chạy xong:")
+    assert "Thành công" in page.locator("table.queue").last.inner_text()
+    page.goto(f"{base}/sources")
+    row = page.locator("table.sources tbody tr", has_text="Tin Hà Nội (RSS)")
+    assert "Đang hoạt động" in row.inner_text()
     page.close()

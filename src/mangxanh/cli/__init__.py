@@ -8,10 +8,13 @@ from mangxanh.cli.analysis import analysis_app, detectors_app, rules_app
 from mangxanh.cli.common import app
 from mangxanh.cli.model import model_app
 from mangxanh.cli.records import db_app, demo_app, ingest_app, user_app
+from mangxanh.cli.sources import sources_app
+from mangxanh.cli.worker import worker  # noqa: F401 - defines `mangxanh worker` on the root app
 from mangxanh.errors import MangXanhError
 
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (ingest_app, "ingest"), (user_app, "user"),
-                  (detectors_app, "detectors"), (rules_app, "rules"), (model_app, "model")):
+                  (detectors_app, "detectors"), (rules_app, "rules"), (model_app, "model"),
+                  (sources_app, "sources")):
     app.add_typer(sub, name=name)
 app.registered_commands.extend(analysis_app.registered_commands)
 

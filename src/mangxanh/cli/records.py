@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mangxanh.cli.common import app, fail, open_database, settings
+
+if TYPE_CHECKING:
+    from mangxanh.worker.imports import ImportReport
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo content.", no_args_is_help=True)
@@ -50,6 +53,8 @@ def ingest_file(
     path: Annotated[Path, typer.Argument(help="JSONL export (see docs/import-format.md)")],
     source: Annotated[str, typer.Option(help="Source name to file the items under")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
+    queue: Annotated[bool, typer.Option("--queue", help="Send batches to the workers (`mangxanh worker`) "
+                                                        "instead of importing in this process")] = False,
 ) -> None:
     """Import a platform export in JSON Lines; malformed lines are reported and skipped."""
     from tqdm import tqdm
@@ -59,6 +64,11 @@ def ingest_file(
 
     if not path.is_file():
         fail(f"{path}: no such file")
+    if queue:
+        from mangxanh.cli.worker import enqueue_file
+
+        enqueue_file(path, source_name=source or f"import:{path.name}", progress=progress)
+        return
     current = settings()
     engine, factory = open_database(current)
     analysis = default_analysis(threshold=current.case_threshold, max_text_chars=current.max_text_chars)
@@ -67,6 +77,10 @@ def ingest_file(
         report = import_path(factory, path=path, source_name=source or f"import:{path.name}", analysis=analysis,
                              on_progress=bar.update)
     engine.dispose()
+    print_import_report(path, report)
+
+
+def print_import_report(path: Path, report: ImportReport) -> None:
     for error in report.errors[:50]:
         typer.echo(f"{path}:{error.line}: skipped: {error.reason}", err=True)
     if len(report.errors) > 50:
@@ -75,8 +89,43 @@ def ingest_file(
         typer.echo(f"detector failure: {failure}", err=True)
     typer.echo(
         f"{report.lines_read} lines: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{len(report.errors)} skipped; {report.findings} findings, {report.cases_opened} new cases."
+        f"{len(report.errors)} skipped; {report.findings} findings, {report.cases_opened} new cases, "
+        f"{report.cases_raised} cases raised by their campaign."
     )
+
+
+@ingest_app.command("csv")
+def ingest_csv(
+    path: Annotated[Path, typer.Argument(help="CSV export of posts or comments")],
+    layout: Annotated[str, typer.Option(help="facebook_posts, facebook_comments, youtube_comments or "
+                                             "tiktok_comments (see docs/import-format.md)")] = "",
+    mapping: Annotated[Path | None, typer.Option(help="YAML or JSON column mapping, instead of --layout")] = None,
+    source: Annotated[str, typer.Option(help="Source name to file the items under")] = "",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
+) -> None:
+    """Import a CSV export; a header without the layout's columns stops it, bad rows are skipped."""
+    from tqdm import tqdm
+
+    from mangxanh.connectors.csv_layouts import layout_names, load_mapping
+    from mangxanh.domains.content.service import default_analysis
+    from mangxanh.worker.imports import import_csv_path
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    if bool(layout) == (mapping is not None):
+        fail(f"give either --layout ({', '.join(layout_names())}) or --mapping FILE")
+    columns = load_mapping(mapping) if mapping is not None else layout
+    current = settings()
+    engine, factory = open_database(current)
+    analysis = default_analysis(threshold=current.case_threshold, max_text_chars=current.max_text_chars)
+    try:
+        with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, disable=not progress or None,
+                  desc=path.name, file=sys.stderr) as bar:
+            report = import_csv_path(factory, path=path, layout=columns, analysis=analysis,
+                                     source_name=source or f"import:{path.name}", on_progress=bar.update)
+    finally:
+        engine.dispose()
+    print_import_report(path, report)
 
 
 @user_app.command("create")
@@ -124,4 +173,8 @@ def run(
         typer.echo(logins.read_text(encoding="utf-8").rstrip())
     else:
         typer.echo("Create an account with: mangxanh user create NAME --role analyst")
-    uvicorn.run(create_app(current), host=host, port=port, log_level="info")
+    # Without Redis the embedded scheduler fetches due sources; with it, `mangxanh worker --beat` does.
+    embedded = not current.redis_url
+    if embedded:
+        typer.echo("Sources are fetched on their schedule by this process (embedded default).")
+    uvicorn.run(create_app(current, scheduler=embedded), host=host, port=port, log_level="info")

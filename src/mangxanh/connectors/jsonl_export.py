@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mangxanh.core.items import PLATFORMS, RawItem
+from mangxanh.core.items import PLATFORMS, RawItem, item_problem, unstorable_text
 
 MAX_LINE_BYTES = 1_000_000
+MAX_DEPTH = 32
 MAX_TEXT_CHARS = 20_000
 _COUNTS = ("reactions", "shares", "comments", "author_followers")
 _OPTIONAL_STRINGS = ("url", "author", "author_handle", "parent_id")
@@ -73,15 +74,30 @@ def _optional(record: dict[str, Any], key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _raw_problem(record: dict[str, Any]) -> str | None:
+    """Why the record itself cannot be kept as the item's raw payload (depth, bad strings), or None."""
+    stack: list[tuple[Any, int]] = [(record, 0)]
+    while stack:  # iterative: the depth of hostile input is unbounded
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                return f"nested more than {MAX_DEPTH} levels deep"
+            parts = [p for pair in value.items() for p in pair] if isinstance(value, dict) else value
+            stack.extend((part, depth + 1) for part in parts)
+        elif isinstance(value, str) and (problem := unstorable_text(value)):
+            return f"a value {problem}"
+    return None
+
+
 def parse_record(record: Any, *, max_text_chars: int = MAX_TEXT_CHARS) -> RawItem:
     """Turn one decoded JSON value into a RawItem; ValueError says what is wrong."""
     if not isinstance(record, dict):
         raise ValueError("each line must be a JSON object")
-    problem = _problem(record, max_text_chars)
+    problem = _problem(record, max_text_chars) or _raw_problem(record)
     if problem:
         raise ValueError(problem)
     parent = _optional(record, "parent_id")
-    return RawItem(
+    item = RawItem(
         platform=record["platform"],
         external_id=str(record["external_id"]).strip(),
         text=unicodedata.normalize("NFC", record["text"]),
@@ -97,6 +113,10 @@ def parse_record(record: Any, *, max_text_chars: int = MAX_TEXT_CHARS) -> RawIte
         kind=record.get("kind") or ("comment" if parent else "post"),
         raw=record,
     )
+    problem = item_problem(item)
+    if problem:
+        raise ValueError(problem)
+    return item
 
 
 def read_jsonl(lines: Iterable[bytes], *, max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[RawItem | LineError]:

@@ -5,8 +5,10 @@ from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
-from mangxanh.domains.sources.models import Source
+from mangxanh.domains.rulebook.models import RulesVersion
+from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["Case", "CaseEvent", "Decision", "Source", "StoredFinding", "StoredItem", "User", "metadata"]
+__all__ = ["ApiToken", "Case", "CaseEvent", "Decision", "RulesVersion", "Source", "SourceRun", "StoredFinding",
+           "StoredItem", "User", "metadata"]

@@ -14,15 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mangxanh.config import Settings, get_settings
+from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import load_taxonomy
 from mangxanh.db import make_engine, make_session_factory
-from mangxanh.errors import NotFound
+from mangxanh.errors import Forbidden, NotFound
 from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import CsrfRejected, LoginRequired, login_redirect_url, render
-from mangxanh.web.routes import auth, cases
+from mangxanh.web.deps import INGEST_LOCK, CsrfRejected, LoginRequired, login_redirect_url, render, shared_analysis
+from mangxanh.web.routes import api, auth, cases, rules, sources
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
+from mangxanh.worker.scheduler import SourceScheduler
 
 SECURITY_HEADERS = {
     # Everything is served from here: no CDN, no inline script (government networks are closed).
@@ -34,13 +36,21 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> FastAPI:
+    """The console and API. ``scheduler`` also runs due sources in this process (embedded default)."""
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if scheduler:
+            runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
+                                     policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK)
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         engine.dispose()
 
     app = FastAPI(title="Mạng Xanh", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
@@ -72,6 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(auth.router)
     app.include_router(cases.router)
+    app.include_router(sources.router)
+    app.include_router(rules.router)
+    app.include_router(api.router)
 
     _install_error_pages(app)
 
@@ -94,12 +107,22 @@ def _install_error_pages(app: FastAPI) -> None:
         message = _("This form has expired or did not come from this site. Reload the page and try again.")
         return render(request, "error.html", {"message": message}, status_code=403)
 
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        message = _(exc.message).format(**exc.params)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=403)
+        return render(request, "error.html", {"message": message}, status_code=403)
+
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         return render(request, "error.html", {"message": _(exc.message).format(**exc.params)}, status_code=404)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            # API clients get JSON, and the headers (WWW-Authenticate on a 401).
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         if exc.status_code == 404:
             return render(request, "error.html", {"message": _("This page does not exist.")}, status_code=404)
         if exc.status_code == 405:

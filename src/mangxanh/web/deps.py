@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -10,9 +11,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import Taxonomy
-from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import get_user
+from mangxanh.domains.content.service import Analysis, default_analysis
+from mangxanh.errors import Forbidden
 from mangxanh.i18n import gettext as _
 from mangxanh.web.session import CSRF_FIELD, WebSession
 
@@ -60,6 +64,39 @@ def current_user(request: Request, session: Session = Depends(db)) -> User:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
     return user
+
+
+def manager(user: User = Depends(current_user)) -> User:
+    """Staff who may change sources and tokens: administrators and supervisors."""
+    if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise Forbidden("Only administrators and supervisors may do this.")
+    return user
+
+
+def fetch_policy(request: Request) -> FetchPolicy:
+    return FetchPolicy.from_settings(request.app.state.settings)
+
+
+_analysis_lock = threading.Lock()
+# Ingestion mutates the shared campaign index and runs detectors not made for threads, and two
+# overlapping batches must not race to insert the same new item: the API, "run now" and the
+# embedded scheduler take turns, one batch at a time per process.
+INGEST_LOCK = threading.Lock()
+
+
+def shared_analysis(state: Any) -> Analysis:
+    """The detectors, rules and campaign index, built on first use and kept for the process."""
+    with _analysis_lock:
+        if getattr(state, "analysis", None) is None:
+            settings = state.settings
+            state.analysis = default_analysis(threshold=settings.case_threshold,
+                                              max_text_chars=settings.max_text_chars)
+    value: Analysis = state.analysis
+    return value
+
+
+def analysis(request: Request) -> Analysis:
+    return shared_analysis(request.app.state)
 
 
 async def check_csrf(request: Request) -> None:

@@ -56,6 +56,17 @@ def explain(finding: Any) -> str:
         return str(finding.explanation).format(**params)
 
 
+def message(msgid: str | None, params: dict[str, Any] | None = None) -> str:
+    """A stored msgid and its parameters (a source's last error, say) in the user's language."""
+    if not msgid:
+        return "—"
+    text = i18n.gettext(msgid)
+    try:
+        return text.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return msgid
+
+
 def make_templates() -> Jinja2Templates:
     directory = Path(str(resources.files("mangxanh.web").joinpath("templates")))
     env = Environment(
@@ -67,5 +78,6 @@ def make_templates() -> Jinja2Templates:
     env.filters["num"] = i18n.format_number
     env.filters["highlight"] = highlight
     env.filters["explain"] = explain
+    env.globals["message"] = message
     env.globals["current_language"] = i18n.current_language.get
     return templates

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from mangxanh.db import utcnow
@@ -17,19 +18,79 @@ from mangxanh.domains.audit.models import CaseEvent
 GENESIS = "0" * 64
 
 
-def _digest(event: CaseEvent) -> str:
-    body = {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "actor_id": event.actor_id,
-        "kind": event.kind,
-        "before": event.before,
-        "after": event.after,
-        "note": event.note,
-        "created_at": event.created_at.isoformat(),
-    }
+# What an event's hash covers, besides the previous hash and the time.
+_HASHED = ("case_id", "seq", "actor_id", "kind", "before", "after", "note")
+
+
+def _digest(event: Mapping[str, Any]) -> str:
+    body = {name: event[name] for name in _HASHED}
+    body["created_at"] = event["created_at"].isoformat()
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256((event.prev_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256((event["prev_hash"] + canonical).encode("utf-8")).hexdigest()
+
+
+def _stored_fields(event: CaseEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in (*_HASHED, "created_at", "prev_hash")}
+
+
+class CaseHistoryWriter:
+    """Appends events to the histories of many cases, reading each chain's head only once.
+
+    Ingesting a batch adds several events to each of hundreds of cases: the head (last seq and
+    hash) of every chain is read in one query and then kept here, and the rows are written by
+    one multi-row INSERT in :meth:`write` (they are never read back as objects, so the ORM's
+    bookkeeping is skipped). A writer belongs to one transaction: events appended meanwhile by
+    anyone else would not be seen, and the (case_id, seq) unique constraint refuses the insert.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._heads: dict[int, tuple[int, str]] = {}
+        self._rows: list[dict[str, Any]] = []
+
+    def read_heads(self, case_ids: Iterable[int]) -> None:
+        """Read the last event of each case not read yet, all in one query."""
+        wanted = {case_id for case_id in case_ids if case_id not in self._heads}
+        if not wanted:
+            return
+        last = (
+            select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+            .where(CaseEvent.case_id.in_(wanted)).group_by(CaseEvent.case_id).subquery()
+        )
+        rows = self._session.execute(
+            select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash)
+            .join(last, (CaseEvent.case_id == last.c.case_id) & (CaseEvent.seq == last.c.seq))
+        )
+        for case_id, seq, digest in rows:
+            self._heads[case_id] = (seq, digest)
+        for case_id in wanted - self._heads.keys():
+            self._heads[case_id] = (0, GENESIS)
+
+    def append(
+        self,
+        *,
+        case_id: int,
+        kind: str,
+        actor: User | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Chain an event to the case's last one; it is stored by :meth:`write`."""
+        self.read_heads((case_id,))
+        seq, prev_hash = self._heads[case_id]
+        row: dict[str, Any] = {
+            "case_id": case_id, "seq": seq + 1, "actor_id": actor.id if actor else None, "kind": kind,
+            "before": before, "after": after, "note": note, "created_at": utcnow(), "prev_hash": prev_hash,
+        }
+        digest = row["hash"] = _digest(row)
+        self._rows.append(row)
+        self._heads[case_id] = (seq + 1, digest)
+
+    def write(self) -> None:
+        if self._rows:
+            self._session.execute(insert(CaseEvent).execution_options(render_nulls=True), self._rows)
+            self._rows = []
 
 
 def record_event(
@@ -41,21 +102,11 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str | None = None,
-) -> CaseEvent:
+) -> None:
     """Append an event to a case's history, chained to the one before it."""
-    last = session.execute(
-        select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case_id)
-        .order_by(CaseEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    event = CaseEvent(
-        case_id=case_id, seq=seq, actor_id=actor.id if actor else None, kind=kind,
-        before=before, after=after, note=note, created_at=utcnow(), prev_hash=prev_hash,
-    )
-    event.hash = _digest(event)
-    session.add(event)
-    session.flush()
-    return event
+    writer = CaseHistoryWriter(session)
+    writer.append(case_id=case_id, kind=kind, actor=actor, before=before, after=after, note=note)
+    writer.write()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +121,7 @@ def verify_case_history(session: Session, *, case_id: int) -> ChainCheck:
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).all()
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq or event.prev_hash != prev or _digest(event) != event.hash:
+        if event.seq != expected_seq or event.prev_hash != prev or _digest(_stored_fields(event)) != event.hash:
             return ChainCheck(False, len(events), event.seq)
         prev = event.hash
     return ChainCheck(True, len(events))

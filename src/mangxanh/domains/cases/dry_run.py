@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mangxanh.core.analysis.types import Finding
 from mangxanh.core.rules import RuleSet, evaluate
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredFinding, StoredItem
-from mangxanh.domains.content.service import rule_context
+from mangxanh.domains.content.context import rule_context
+from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.sources.models import Source
 
 
@@ -25,28 +24,20 @@ class RuleChange:
     differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
-def as_finding(stored: StoredFinding) -> Finding:
-    return Finding(
-        category=stored.category, score=stored.score, spans=tuple((s, e) for s, e in stored.spans),
-        detector=stored.detector, detector_version=stored.detector_version, explanation=stored.explanation,
-        explanation_params=stored.explanation_params,
-    )
-
-
 def dry_run_rules(session: Session, *, rules: RuleSet, taxonomy: Taxonomy, threshold: float, last: int
                   ) -> list[RuleChange]:
     """For each of the last ``last`` items: how its open case (or the lack of one) would differ."""
     items = session.scalars(
         select(StoredItem).options(selectinload(StoredItem.findings)).order_by(StoredItem.id.desc()).limit(last)
     ).all()
-    kinds = dict(session.execute(select(Source.id, Source.kind)).tuples().all())
+    kinds = {row.id: row.kind for row in session.execute(select(Source.id, Source.kind))}
     open_cases = {
         case.item_id: case for case in session.scalars(
             select(Case).where(Case.item_id.in_([i.id for i in items]), Case.status != CaseStatus.CLOSED.value))
     }
     changes = []
     for item in items:
-        verdict = evaluate([as_finding(f) for f in item.findings],
+        verdict = evaluate([f.as_finding() for f in item.findings],
                            rule_context(item, source_kind=kinds.get(item.source_id, "")),
                            rules=rules, taxonomy=taxonomy, threshold=threshold)
         case = open_cases.get(item.id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mangxanh.core.rules import Verdict
@@ -14,57 +15,142 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, apply_transition
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.service import record_event
+from mangxanh.domains.audit.service import CaseHistoryWriter, record_event
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.errors import Conflict, InvalidInput, NotFound
 
 MAX_NOTE_CHARS = 5_000
 
+# A stored finding as a case's history cites it: id, category, score, detector.
+FindingRef = tuple[int, str, float, str]
 
-def open_or_join_case(
-    session: Session, *, item: StoredItem, findings: Sequence[StoredFinding], verdict: Verdict, threshold: float,
-    taxonomy: Taxonomy,
-) -> tuple[Case, bool]:
-    """Attach the findings over the threshold to the item's open case, opening one if there is none.
 
-    Returns the case and whether it was opened now. A later verdict that is more severe or more
-    urgent than the case's raises the case to it; it never lowers a case.
+def opening_columns(verdict: Verdict, now: datetime) -> dict[str, Any]:
+    """The columns of a case opened now on this verdict, its item aside."""
+    return {
+        "category": verdict.category, "severity": verdict.severity, "priority": verdict.priority,
+        "route": verdict.route, "escalated": verdict.escalate, "trace": list(verdict.trace),
+        "status": CaseStatus.NEW.value, "opened_at": now, "due_at": now + timedelta(hours=verdict.deadline_hours),
+        "updated_at": now,
+    }
+
+
+def opened_event(columns: Mapping[str, Any]) -> dict[str, Any]:
+    return {"category": columns["category"], "severity": columns["severity"], "priority": columns["priority"],
+            "route": columns["route"], "due_at": columns["due_at"].isoformat()}
+
+
+def finding_added_event(finding_id: int, category: str, score: float, detector: str) -> dict[str, Any]:
+    return {"finding_id": finding_id, "category": category, "score": round(score, 4), "detector": detector}
+
+
+class CaseIntake:
+    """Opens or joins the cases of a batch of stored, re-analysed items in a fixed number of queries.
+
+    The open cases of the batch's items are read in one query; new cases, findings' links and the
+    audit events are written in :meth:`finish`, the chain heads read once. Each item is filed at
+    most once per intake (ingestion analyses an item once per batch).
     """
-    strong = [f for f in findings if f.score >= threshold]
-    case = session.scalar(select(Case).where(Case.item_id == item.id, Case.status != CaseStatus.CLOSED.value))
-    now = utcnow()
-    opened = case is None
-    if case is None:
-        case = Case(
-            item_id=item.id, category=verdict.category, severity=verdict.severity, priority=verdict.priority,
-            route=verdict.route, escalated=verdict.escalate, trace=list(verdict.trace), status=CaseStatus.NEW.value,
-            opened_at=now, due_at=now + timedelta(hours=verdict.deadline_hours), updated_at=now,
-        )
-        session.add(case)
-        session.flush()
-        record_event(session, case_id=case.id, kind="opened",
-                     after={"category": case.category, "severity": case.severity, "priority": case.priority,
-                            "route": case.route, "due_at": case.due_at.isoformat()})
-    elif _more_urgent(verdict, case, taxonomy):
-        before = {"category": case.category, "severity": case.severity, "priority": case.priority,
-                  "route": case.route}
-        case.category, case.severity, case.priority = verdict.category, verdict.severity, verdict.priority
-        case.route, case.trace = verdict.route, list(verdict.trace)
-        case.escalated = case.escalated or verdict.escalate
-        case.due_at = min(case.due_at, now + timedelta(hours=verdict.deadline_hours))
-        case.updated_at = now
-        record_event(session, case_id=case.id, kind="escalated", before=before,
-                     after={"category": case.category, "severity": case.severity, "priority": case.priority,
-                            "route": case.route})
-    for finding in strong:
-        if finding.case_id != case.id:
-            finding.case_id = case.id
-            record_event(session, case_id=case.id, kind="finding_added",
-                         after={"finding_id": finding.id, "category": finding.category,
-                                "score": round(finding.score, 4), "detector": finding.detector})
-    session.flush()
-    return case, opened
+
+    def __init__(self, session: Session, *, items: Iterable[StoredItem], threshold: float, taxonomy: Taxonomy
+                 ) -> None:
+        self._session, self._threshold, self._taxonomy = session, threshold, taxonomy
+        stored = {item.id: item for item in items}
+        self._cases: dict[StoredItem, Case] = {}
+        if stored:
+            # Under no_autoflush: the items' edits are written later, in one flush with the rest.
+            with session.no_autoflush:
+                for case in session.scalars(select(Case).where(
+                        Case.item_id.in_(stored), Case.status != CaseStatus.CLOSED.value)):
+                    self._cases[stored[case.item_id]] = case
+        # What to write into the cases' histories once the flush has given every row its id.
+        self._events: list[tuple[Case, str, dict[str, Any] | None, dict[str, Any] | StoredFinding]] = []
+
+    def file(self, *, item: StoredItem, findings: Sequence[StoredFinding], verdict: Verdict, now: datetime
+             ) -> tuple[Case, bool]:
+        """Attach the findings over the threshold to the item's open case, opening one if there is none.
+
+        Returns the case and whether it was opened now. A later verdict that is more severe or more
+        urgent than the case's raises the case to it; it never lowers a case.
+        """
+        strong = [f for f in findings if f.score >= self._threshold]
+        case = self._cases.get(item)
+        if case is None:
+            # The relationships fill item_id and the findings' case_id when the rows are inserted.
+            columns = opening_columns(verdict, now)
+            case = Case(item=item, findings=list(strong), **columns)
+            self._session.add(case)
+            self._cases[item] = case
+            self._events.append((case, "opened", None, opened_event(columns)))
+            self._events.extend((case, "finding_added", None, finding) for finding in strong)
+            return case, True
+        if _more_urgent(verdict, case, self._taxonomy):
+            before = {"category": case.category, "severity": case.severity, "priority": case.priority,
+                      "route": case.route}
+            case.category, case.severity, case.priority = verdict.category, verdict.severity, verdict.priority
+            case.route, case.trace = verdict.route, list(verdict.trace)
+            case.escalated = case.escalated or verdict.escalate
+            case.due_at = min(case.due_at, now + timedelta(hours=verdict.deadline_hours))
+            case.updated_at = now
+            self._events.append((case, "escalated", before, {
+                "category": case.category, "severity": case.severity, "priority": case.priority,
+                "route": case.route}))
+        for finding in strong:
+            if finding.case_id != case.id:
+                finding.case_id = case.id
+                self._events.append((case, "finding_added", None, finding))
+        return case, False
+
+    def finish(self) -> None:
+        """Write the cases and their findings' links, then the events that cite their ids."""
+        self._session.flush()
+        histories = CaseHistoryWriter(self._session)
+        histories.read_heads(case.id for case, *_ in self._events)
+        for case, kind, before, after in self._events:
+            if isinstance(after, StoredFinding):
+                after = finding_added_event(after.id, after.category, after.score, after.detector)
+            histories.append(case_id=case.id, kind=kind, before=before, after=after)
+        self._events.clear()
+        histories.write()
+
+
+class CaseOpenings:
+    """Opens in bulk the cases of items stored in this transaction, which cannot have one yet.
+
+    The fast lane of ingestion for new items: one INSERT for the cases, one query for their ids,
+    and one INSERT for their histories (each an "opened" event, then one "finding_added" event for
+    every finding over the threshold, as :class:`CaseIntake` writes them).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._columns: dict[int, dict[str, Any]] = {}
+
+    def open(self, *, item_id: int, verdict: Verdict, now: datetime) -> None:
+        self._columns[item_id] = opening_columns(verdict, now)
+
+    def insert(self) -> dict[int, int]:
+        """Write the cases; returns each item's case id."""
+        if not self._columns:
+            return {}
+        # render_nulls: rows with and without a NULL go in one multi-row INSERT, not one per pattern.
+        self._session.execute(insert(Case).execution_options(render_nulls=True),
+                              [{"item_id": item_id, **columns} for item_id, columns in self._columns.items()])
+        rows = self._session.execute(select(Case.item_id, Case.id).where(
+            Case.item_id.in_(self._columns), Case.status != CaseStatus.CLOSED.value))
+        return {item_id: case_id for item_id, case_id in rows}
+
+    def record(self, case_ids: Mapping[int, int], strong: Mapping[int, Sequence[FindingRef]]) -> None:
+        """Write the cases' histories, once the findings attached to them have their ids."""
+        histories = CaseHistoryWriter(self._session)
+        histories.read_heads(case_ids.values())
+        for item_id, columns in self._columns.items():
+            case_id = case_ids[item_id]
+            histories.append(case_id=case_id, kind="opened", after=opened_event(columns))
+            for finding in strong.get(item_id, ()):
+                histories.append(case_id=case_id, kind="finding_added", after=finding_added_event(*finding))
+        histories.write()
 
 
 def _more_urgent(verdict: Verdict, case: Case, taxonomy: Taxonomy) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mangxanh.core.analysis.types import Finding
 from mangxanh.db import Base, UTCDateTime, utcnow
 
 
@@ -18,7 +19,9 @@ class StoredItem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
-    natural_key: Mapped[str] = mapped_column(String(300), unique=True)
+    # Unique and known before the insert, so it also tells SQLAlchemy which id belongs to which row
+    # of a multi-row INSERT (SQLite cannot promise RETURNING's order); no effect on the schema.
+    natural_key: Mapped[str] = mapped_column(String(300), unique=True, insert_sentinel=True)
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="post")
@@ -64,6 +67,12 @@ class StoredFinding(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item: Mapped[StoredItem] = relationship(back_populates="findings")
+
+    def as_finding(self) -> Finding:
+        """The finding as the rules engine takes it, to judge a stored item again."""
+        return Finding(category=self.category, score=self.score, spans=tuple((s, e) for s, e in self.spans),
+                       detector=self.detector, detector_version=self.detector_version,
+                       explanation=self.explanation, explanation_params=self.explanation_params)
 
     __table_args__ = (
         UniqueConstraint("item_id", "detector", "detector_version", "category", name="uq_findings_item_detector"),

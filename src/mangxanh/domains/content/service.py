@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mangxanh.core.analysis.campaigns import CampaignIndex
 from mangxanh.core.analysis.pipeline import AnalysisResult, Pipeline
 from mangxanh.core.analysis.registry import default_pipeline
 from mangxanh.core.analysis.types import Item
 from mangxanh.core.items import RawItem
-from mangxanh.core.rules import RuleContext, RuleSet, evaluate, load_rules
+from mangxanh.core.rules import RuleSet, evaluate, load_rules
 from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
 from mangxanh.db import utcnow
-from mangxanh.domains.cases.service import open_or_join_case
+from mangxanh.domains.cases.service import CaseIntake
+from mangxanh.domains.content.campaign_cases import reweigh_campaign_cases
+from mangxanh.domains.content.context import Content, reach, rule_context
 from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.content.new_items import NewItems, item_columns
+from mangxanh.domains.rulebook.service import current_rules
 from mangxanh.domains.sources.models import Source
 
 
@@ -30,6 +35,8 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     cases_opened: int = 0
+    # Open cases of earlier copies raised because their campaign grew.
+    cases_raised: int = 0
     findings: int = 0
     detector_failures: list[str] = field(default_factory=list)
 
@@ -74,51 +81,32 @@ def warm_campaigns(session: Session, *, analysis: Analysis) -> int:
     return len(rows)
 
 
-def _cluster(item: StoredItem, analysis: Analysis) -> int:
-    """Put the item in its near-duplicate cluster; returns the cluster's size."""
+def _cluster(item: Content, analysis: Analysis) -> tuple[str | None, int]:
+    """Put the item in its near-duplicate cluster; returns the cluster's id and size."""
     if len(item.text) < MIN_CAMPAIGN_CHARS:
-        return 1
-    item.cluster_id = analysis.campaigns.add(item.natural_key, item.text, item.published_at)
-    return analysis.campaigns.cluster(item.cluster_id).size
+        return None, 1
+    cluster_id = analysis.campaigns.add(item.natural_key, item.text, item.published_at)
+    return cluster_id, analysis.campaigns.cluster(cluster_id).size
 
 
-def rule_context(item: StoredItem, *, source_kind: str = "", cluster_size: int = 1, citizen_reports: int = 0
-                 ) -> RuleContext:
-    return RuleContext(
-        source_kind=source_kind, platform=item.platform, kind=item.kind, reach=item.reach,
-        author=item.author or "", author_handle=item.author_handle or "", author_followers=item.author_followers,
-        cluster_size=cluster_size, citizen_reports=citizen_reports,
-    )
-
-
-def _as_core_item(stored: StoredItem) -> Item:
+def _as_core_item(item: Content) -> Item:
     return Item(
-        text=stored.text, platform=stored.platform, url=stored.url or "", author=stored.author or "",
-        author_handle=stored.author_handle or "", published_at=stored.published_at, reach=stored.reach,
-        kind=stored.kind,
+        text=item.text, platform=item.platform, url=item.url or "", author=item.author or "",
+        author_handle=item.author_handle or "", published_at=item.published_at, reach=reach(item),
+        kind=item.kind,
     )
 
 
-def analyse_item(
-    session: Session, *, item: StoredItem, analysis: Analysis, report: IngestReport, source_kind: str = "",
-    result: AnalysisResult | None = None,
-) -> None:
-    """Keep the detectors' findings on a stored item, and open or join its case.
-
-    ``result`` is the pipeline's result when the caller analysed a whole batch at once.
-    """
-    if result is None:
-        result = analysis.pipeline.analyse(_as_core_item(item))
-    report.detector_failures.extend(f"{item.natural_key}: {f.detector}: {f.error}" for f in result.failures)
+def _keep_findings(session: Session, item: StoredItem, result: AnalysisResult) -> list[StoredFinding]:
+    """Store the detectors' findings on the item; returns them as stored rows."""
     existing = {(f.detector, f.detector_version, f.category): f for f in item.findings}
     stored: list[StoredFinding] = []
     for finding in result.findings:
         key = (finding.detector, finding.detector_version, finding.category)
         row = existing.get(key)
         if row is None:
-            row = StoredFinding(item_id=item.id, category=finding.category, detector=finding.detector,
+            row = StoredFinding(category=finding.category, detector=finding.detector,
                                 detector_version=finding.detector_version)
-            session.add(row)
             item.findings.append(row)
         row.score = finding.score
         row.spans = [list(span) for span in finding.spans]
@@ -131,26 +119,67 @@ def analyse_item(
         if row not in stored and row.case_id is None:
             item.findings.remove(row)
             session.delete(row)
-    report.findings += len(stored)
-    item.analysed_at = utcnow()
-    session.flush()
-    context = rule_context(item, source_kind=source_kind, cluster_size=_cluster(item, analysis))
-    verdict = evaluate(result.findings, context, rules=analysis.rules, taxonomy=analysis.taxonomy,
-                       threshold=analysis.threshold)
-    if verdict is None:
+    return stored
+
+
+def _load_findings(session: Session, items: Iterable[StoredItem]) -> None:
+    """Load the findings of many stored items in one query instead of one query an item."""
+    unloaded = {item.id: item for item in items if "findings" in inspect(item).unloaded}
+    if not unloaded:
         return
-    _case, opened = open_or_join_case(session, item=item, findings=stored, verdict=verdict,
-                                      threshold=analysis.threshold, taxonomy=analysis.taxonomy)
-    report.cases_opened += opened
+    found: dict[int, list[StoredFinding]] = {item_id: [] for item_id in unloaded}
+    with session.no_autoflush:
+        for row in session.scalars(select(StoredFinding).where(StoredFinding.item_id.in_(unloaded))
+                                   .order_by(StoredFinding.id)):
+            found[row.item_id].append(row)
+    for item_id, rows in found.items():
+        set_committed_value(unloaded[item_id], "findings", rows)
+
+
+def _analyse_and_store(
+    session: Session, *, items: Sequence[StoredItem | RawItem], source: Source, analysis: Analysis,
+    rules: RuleSet, report: IngestReport,
+) -> dict[str, int]:
+    """Analyse a batch at once, keep the findings, open or join cases; each item appears once.
+
+    New items (RawItem) are written in bulk by NewItems; stored items being re-analysed are
+    reconciled through the ORM, their findings and open cases read in one query each. Returns the
+    clusters the batch added to, with their size now.
+    """
+    stored = [item for item in items if isinstance(item, StoredItem)]
+    _load_findings(session, stored)
+    intake = CaseIntake(session, items=stored, threshold=analysis.threshold, taxonomy=analysis.taxonomy)
+    new_items = NewItems(session, source_id=source.id, threshold=analysis.threshold)
+    results = analysis.pipeline.analyse_many([_as_core_item(item) for item in items])
+    now = utcnow()
+    grown: dict[str, int] = {}
+    for item, result in zip(items, results, strict=True):
+        report.detector_failures.extend(f"{item.natural_key}: {f.detector}: {f.error}" for f in result.failures)
+        report.findings += len(result.findings)
+        cluster_id, cluster_size = _cluster(item, analysis)
+        if cluster_id is not None:
+            grown[cluster_id] = cluster_size
+        context = rule_context(item, source_kind=source.kind, cluster_size=cluster_size)
+        verdict = evaluate(result.findings, context, rules=rules, taxonomy=analysis.taxonomy,
+                           threshold=analysis.threshold)
+        if isinstance(item, RawItem):
+            new_items.add(item, result=result, cluster_id=cluster_id, verdict=verdict)
+            report.cases_opened += verdict is not None
+            continue
+        findings = _keep_findings(session, item, result)
+        item.analysed_at = now
+        if cluster_id is not None:
+            item.cluster_id = cluster_id
+        if verdict is not None:
+            report.cases_opened += intake.file(item=item, findings=findings, verdict=verdict, now=now)[1]
+    intake.finish()
+    new_items.write(analysed_at=now)
+    return grown
 
 
 def _fill(stored: StoredItem, raw: RawItem) -> None:
-    stored.platform, stored.external_id, stored.kind = raw.platform, raw.external_id, raw.kind
-    stored.parent_external_id, stored.url = raw.parent_id, raw.url
-    stored.author, stored.author_handle, stored.author_followers = raw.author, raw.author_handle, raw.author_followers
-    stored.text, stored.content_hash, stored.published_at = raw.text, raw.content_hash, raw.published_at
-    stored.reactions, stored.shares, stored.comments = raw.reactions, raw.shares, raw.comments
-    stored.raw = dict(raw.raw)
+    for name, value in item_columns(raw).items():
+        setattr(stored, name, value)
 
 
 def ingest(
@@ -164,28 +193,26 @@ def ingest(
     batch = list(items)
     keys = [raw.natural_key for raw in batch]
     known = {s.natural_key: s for s in session.scalars(select(StoredItem).where(StoredItem.natural_key.in_(keys)))}
-    to_analyse: dict[str, StoredItem] = {}
+    # A key seen twice in a batch is analysed once, with its last text.
+    queued: dict[str, StoredItem | RawItem] = {}
     for raw in batch:
-        stored = known.get(raw.natural_key)
-        if stored is not None and stored.content_hash == raw.content_hash:
+        key = raw.natural_key
+        current = queued.get(key) or known.get(key)
+        if current is not None and current.content_hash == raw.content_hash:
             report.unchanged += 1
-            continue
-        if stored is None:
-            # An empty findings list up front: a new item has none, so no query to find out.
-            stored = StoredItem(source_id=source.id, natural_key=raw.natural_key, findings=[])
-            session.add(stored)
-            known[raw.natural_key] = stored
-            report.added += 1
-        elif raw.natural_key not in to_analyse:
-            report.updated += 1
-        _fill(stored, raw)
-        to_analyse[raw.natural_key] = stored
-    # One flush for the whole batch gives every new item its id.
-    session.flush()
-    pending = list(to_analyse.values())
-    results = analysis.pipeline.analyse_many([_as_core_item(stored) for stored in pending])
-    for stored, result in zip(pending, results, strict=True):
-        analyse_item(session, item=stored, analysis=analysis, report=report, source_kind=source.kind, result=result)
+        elif isinstance(current, StoredItem):
+            report.updated += key not in queued
+            _fill(current, raw)
+            queued[key] = current
+        else:
+            report.added += current is None
+            queued[key] = raw
+    # The rules saved in the console since this process started apply from this batch on.
+    rules = current_rules(session, taxonomy=analysis.taxonomy, fallback=analysis.rules)
+    grown = _analyse_and_store(session, items=list(queued.values()), source=source, analysis=analysis, rules=rules,
+                               report=report)
+    report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys=queued.keys(), rules=rules,
+                                                  taxonomy=analysis.taxonomy, threshold=analysis.threshold)
     return report
 
 

@@ -1,0 +1,97 @@
+"""Items seen for the first time, the common case of ingestion, stored in bulk.
+
+A new item has no findings and no case yet, so nothing has to be read or reconciled: the items,
+their cases, their findings and the cases' histories are each written by one multi-row INSERT,
+with two queries for the ids that the next rows cite. This skips the ORM's bookkeeping for every
+object, which cost more than the rest of the storage work together. An edited item has to be
+reconciled with what is stored, and goes through the ORM instead (see service.ingest); both
+store the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from mangxanh.core.analysis.pipeline import AnalysisResult
+from mangxanh.core.items import RawItem
+from mangxanh.core.rules import Verdict
+from mangxanh.domains.cases.service import CaseOpenings, FindingRef
+from mangxanh.domains.content.models import StoredFinding, StoredItem
+
+
+def item_columns(raw: RawItem) -> dict[str, Any]:
+    """What an item stores of its export record (its source, analysis and cluster aside)."""
+    return {
+        "platform": raw.platform, "external_id": raw.external_id, "kind": raw.kind,
+        "parent_external_id": raw.parent_id, "url": raw.url, "author": raw.author,
+        "author_handle": raw.author_handle, "author_followers": raw.author_followers, "text": raw.text,
+        "content_hash": raw.content_hash, "published_at": raw.published_at, "reactions": raw.reactions,
+        "shares": raw.shares, "comments": raw.comments, "raw": dict(raw.raw),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    raw: RawItem
+    result: AnalysisResult
+    cluster_id: str | None
+    verdict: Verdict | None
+
+
+class NewItems:
+    """Collects a batch's new items with their analysis, then writes them all in :meth:`write`."""
+
+    def __init__(self, session: Session, *, source_id: int, threshold: float) -> None:
+        self._session, self._source_id, self._threshold = session, source_id, threshold
+        self._analysed: list[_Analysed] = []
+
+    def add(self, raw: RawItem, *, result: AnalysisResult, cluster_id: str | None, verdict: Verdict | None) -> None:
+        self._analysed.append(_Analysed(raw, result, cluster_id, verdict))
+
+    def write(self, *, analysed_at: datetime) -> None:
+        if not self._analysed:
+            return
+        # natural_key is the insert sentinel that lets SQLite return many rows' ids in their order.
+        item_ids = list(self._session.scalars(
+            insert(StoredItem).returning(StoredItem.id, sort_by_parameter_order=True).execution_options(
+                render_nulls=True),
+            [{**item_columns(a.raw), "source_id": self._source_id, "natural_key": a.raw.natural_key,
+              "fetched_at": analysed_at, "analysed_at": analysed_at, "cluster_id": a.cluster_id}
+             for a in self._analysed],
+        ))
+        openings = CaseOpenings(self._session)
+        for item_id, analysed in zip(item_ids, self._analysed, strict=True):
+            if analysed.verdict is not None:
+                openings.open(item_id=item_id, verdict=analysed.verdict, now=analysed_at)
+        case_ids = openings.insert()
+        findings = [
+            {"item_id": item_id, "case_id": case_ids.get(item_id) if f.score >= self._threshold else None,
+             "category": f.category, "score": f.score, "spans": [list(span) for span in f.spans],
+             "detector": f.detector, "detector_version": f.detector_version, "explanation": f.explanation,
+             "explanation_params": dict(f.explanation_params), "created_at": analysed_at}
+            for item_id, analysed in zip(item_ids, self._analysed, strict=True) for f in analysed.result.findings
+        ]
+        if findings:
+            self._session.execute(insert(StoredFinding).execution_options(render_nulls=True), findings)
+        if case_ids:
+            openings.record(case_ids, self._strong_findings(item_ids, case_ids))
+
+    def _strong_findings(self, item_ids: list[int], case_ids: dict[int, int]) -> dict[int, list[FindingRef]]:
+        """The findings over the threshold of each item with a case, with their new ids, in the pipeline's order."""
+        stored = {
+            (item_id, detector, version, category): finding_id
+            for finding_id, item_id, detector, version, category in self._session.execute(
+                select(StoredFinding.id, StoredFinding.item_id, StoredFinding.detector,
+                       StoredFinding.detector_version, StoredFinding.category)
+                .where(StoredFinding.item_id.in_(case_ids), StoredFinding.case_id.is_not(None)))
+        }
+        return {
+            item_id: [(stored[item_id, f.detector, f.detector_version, f.category], f.category, f.score, f.detector)
+                      for f in analysed.result.findings if f.score >= self._threshold]
+            for item_id, analysed in zip(item_ids, self._analysed, strict=True) if item_id in case_ids
+        }

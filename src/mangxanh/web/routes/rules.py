@@ -1,0 +1,64 @@
+"""The rules console: read the rules in force, try a new text on recent items, save it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.domains.accounts.models import Role, User
+from mangxanh.domains.cases.dry_run import dry_run_rules
+from mangxanh.domains.rulebook.service import MAX_RULES_CHARS, check_rules, rules_in_force, save_rules, versions
+from mangxanh.errors import MangXanhError
+from mangxanh.i18n import gettext as _
+from mangxanh.web.deps import check_csrf, current_user, db, manager, render, taxonomy, web_session
+from mangxanh.web.labels import error_message
+
+router = APIRouter()
+TRY_ON_LAST = 500
+
+
+def _page(request: Request, session: Session, user: User, *, text: str | None = None, error: str | None = None,
+          trial: dict[str, object] | None = None, status_code: int = 200) -> Response:
+    version, in_force = rules_in_force(session)
+    return render(request, "console/rules.html", {
+        "user": user, "version": version, "text": in_force if text is None else text, "error": error,
+        "versions": versions(session), "can_edit": user.role in (Role.ADMIN, Role.SUPERVISOR), "trial": trial,
+        "max_chars": MAX_RULES_CHARS,
+    }, status_code=status_code)
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules_page(request: Request, user: User = Depends(current_user), session: Session = Depends(db)) -> Response:
+    return _page(request, session, user)
+
+
+@router.post("/rules", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+def submit_rules(
+    request: Request,
+    text: Annotated[str, Form(max_length=MAX_RULES_CHARS + 1000)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+    action: Annotated[str, Form(max_length=10)] = "try",
+    user: User = Depends(manager),
+    session: Session = Depends(db),
+    tax: Taxonomy = Depends(taxonomy),
+) -> Response:
+    threshold = request.app.state.settings.case_threshold
+    try:
+        if action == "save":
+            saved = save_rules(session, text=text, taxonomy=tax, author=user, note=note)
+        else:
+            rules = check_rules(text.replace("\r\n", "\n"), tax)
+            changes = dry_run_rules(session, rules=rules, taxonomy=tax, threshold=threshold, last=TRY_ON_LAST)
+            changed = [c for c in changes if c.differences]
+            trial = {"checked": len(changes), "changed": changed[:100], "more": max(0, len(changed) - 100)}
+            return _page(request, session, user, text=text, trial=trial)
+    except MangXanhError as exc:
+        session.rollback()
+        return _page(request, session, user, text=text, error=error_message(exc), status_code=422)
+    web_session(request).flash(_("Rules saved as version {version}; they apply to items analysed from now on.")
+                               .format(version=saved.id), "success")
+    return RedirectResponse("/rules", status_code=303)

@@ -1,0 +1,243 @@
+"""Celery tasks: thin wrappers around ingestion and the source runner, each owning its transaction.
+
+Every task may run more than once for one message (delivery is at least once), so each is a
+replay-safe unit: a batch is ingested in ONE transaction, and ingestion is idempotent by natural
+key. Two workers ingesting overlapping batches at once collide on the database's unique
+constraints (an item's natural key, one open case per item, a case's event sequence) or on a
+deadlock; the loser's whole transaction is rolled back and the batch is tried again, where the
+winner's rows are now simply "unchanged".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from celery import Celery, Task
+from celery.signals import worker_process_init, worker_process_shutdown
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from mangxanh.config import Settings, load_settings
+from mangxanh.connectors.jsonl_export import parse_record
+from mangxanh.connectors.robots import RobotsCache
+from mangxanh.connectors.safe_http import FetchPolicy
+from mangxanh.core.analysis.types import Item
+from mangxanh.core.items import RawItem
+from mangxanh.db import make_engine, make_session_factory, unit_of_work
+from mangxanh.domains.content.service import Analysis, IngestReport, default_analysis, ingest, warm_campaigns
+from mangxanh.domains.sources.models import Source
+from mangxanh.domains.sources.runner import run_source as run_pulled_source
+from mangxanh.domains.sources.schedule import RunOutcome
+from mangxanh.errors import NotFound
+from mangxanh.worker import celery_app as names
+from mangxanh.worker.dispatch import enqueue_due_sources
+
+log = logging.getLogger("mangxanh.worker")
+
+T = TypeVar("T")
+
+# Two transactions touching the same rows: serialization failure and deadlock. Unique violations
+# are IntegrityError, and a case changed under us is StaleDataError (its version column).
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+CONFLICT_ATTEMPTS = 6
+# The database itself unreachable: the message is retried later rather than dropped.
+UNREACHABLE_RETRIES = 30
+UNREACHABLE_MAX_WAIT_S = 60
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether a concurrent transaction made this one fail, so that running it again will succeed."""
+    if isinstance(exc, IntegrityError | StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES
+    return False
+
+
+def with_conflict_retries(work: Callable[[], T], *, label: str, attempts: int = CONFLICT_ATTEMPTS) -> tuple[T, int]:
+    """Run ``work`` (one whole transaction) again while it loses to a concurrent one; bounded."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work(), attempt
+        except Exception as exc:
+            if not is_conflict(exc) or attempt == attempts:
+                raise
+            reason = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__
+            log.info("%s: conflict with a concurrent transaction (%s); attempt %d of %d", label, reason,
+                     attempt + 1, attempts)
+            # Jitter, so that two workers that collided do not collide again in step.
+            time.sleep(random.uniform(0.01, 0.05 * 2**attempt))  # noqa: S311 - not for security
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class BatchOutcome:
+    report: IngestReport
+    records: int
+    refused: list[str]
+    attempts: int
+
+
+def parse_batch(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], list[str]]:
+    """Items in natural-key order, and why the refused records were refused.
+
+    Sorting makes every worker insert keys in one global order, so two overlapping batches wait
+    for each other instead of deadlocking. The sort is stable: a key given twice keeps its last text.
+    """
+    items: list[RawItem] = []
+    refused: list[str] = []
+    for position, record in enumerate(records):
+        try:
+            items.append(parse_record(record, max_text_chars=max_text_chars))
+        except ValueError as exc:
+            refused.append(f"record {position + 1}: {exc}")
+    items.sort(key=lambda item: item.natural_key)
+    return items, refused
+
+
+def ingest_records(factory: sessionmaker[Session], *, analysis: Analysis, source_id: int, records: list[Any],
+                   label: str = "batch") -> BatchOutcome:
+    """Ingest one batch of export records in one transaction, retried whole on a conflict."""
+    items, refused = parse_batch(records, max_text_chars=analysis.max_text_chars)
+
+    def attempt() -> IngestReport:
+        with unit_of_work(factory) as session:
+            return ingest(session, source=session.get_one(Source, source_id), items=items, analysis=analysis)
+
+    report, attempts = with_conflict_retries(attempt, label=label)
+    return BatchOutcome(report, len(records), refused, attempts)
+
+
+@dataclass
+class WorkerRuntime:
+    """What one worker process builds once: database engine, detectors and model, campaign index."""
+
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    analysis: Analysis
+    policy: FetchPolicy
+    robots: RobotsCache
+
+    @classmethod
+    def build(cls, settings: Settings) -> WorkerRuntime:
+        engine = make_engine(settings.effective_database_url)
+        factory = make_session_factory(engine)
+        analysis = default_analysis(threshold=settings.case_threshold, max_text_chars=settings.max_text_chars)
+        # Detectors load their data on first use: here, rather than inside the first batch's time.
+        analysis.pipeline.analyse(Item(text="khởi động"))
+        with unit_of_work(factory) as session:
+            warmed = warm_campaigns(session, analysis=analysis)
+        log.info("worker process %d ready: analysis loaded, %d recent items in the campaign index",
+                 os.getpid(), warmed)
+        return cls(settings, engine, factory, analysis, FetchPolicy.from_settings(settings), RobotsCache())
+
+
+_runtime: WorkerRuntime | None = None
+
+
+def runtime() -> WorkerRuntime:
+    """This process's runtime, built on first use (the solo pool has no process-init signal)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = WorkerRuntime.build(load_settings())
+    return _runtime
+
+
+def _on_process_init(**_: object) -> None:
+    # Built in each pool process after the fork: a database connection must never cross a fork.
+    runtime()
+
+
+def close_runtime(**_: object) -> None:
+    """Release this process's database connections; the next task builds the runtime again."""
+    global _runtime
+    if _runtime is not None:
+        _runtime.engine.dispose()
+        _runtime = None
+
+
+worker_process_init.connect(_on_process_init, weak=False)
+worker_process_shutdown.connect(close_runtime, weak=False)
+
+
+def _retry_later(task: Task, exc: Exception, label: str) -> Exception:
+    """The database is unreachable: send the message again later instead of dropping it."""
+    wait = min(UNREACHABLE_MAX_WAIT_S, 2 ** (task.request.retries + 1))
+    log.warning("%s: database unreachable (%s); retrying in %d s", label, exc.__class__.__name__, wait)
+    retry: Exception = task.retry(exc=exc, countdown=wait, max_retries=UNREACHABLE_RETRIES)
+    return retry
+
+
+def ingest_batch(task: Task, source_id: int, records: list[dict[str, Any]], origin: str = "") -> dict[str, int]:
+    """Ingest one batch of JSONL export records (the records themselves, not a file path)."""
+    state = runtime()
+    label = f"batch {task.request.id} ({origin or 'no origin'})"
+    redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+    log.info("%s started: %d records in process %d%s", label, len(records), os.getpid(),
+             ", redelivered" if redelivered else "")
+    started = time.perf_counter()
+    try:
+        outcome = ingest_records(state.factory, analysis=state.analysis, source_id=source_id, records=records,
+                                 label=label)
+    except (OperationalError, InterfaceError) as exc:
+        if is_conflict(exc):
+            raise
+        raise _retry_later(task, exc, label) from exc
+    r = outcome.report
+    for problem in outcome.refused[:20]:
+        log.warning("%s: refused %s", label, problem)
+    for failure in r.detector_failures[:20]:
+        log.warning("%s: detector failure: %s", label, failure)
+    log.info("%s committed: %d added, %d updated, %d unchanged, %d refused, %d findings, %d new cases; "
+             "attempt %d, %.2f s", label, r.added, r.updated, r.unchanged, len(outcome.refused), r.findings,
+             r.cases_opened, outcome.attempts, time.perf_counter() - started)
+    return {"added": r.added, "updated": r.updated, "unchanged": r.unchanged, "refused": len(outcome.refused),
+            "cases_opened": r.cases_opened}
+
+
+def run_source(task: Task, source_id: int) -> None:
+    """Fetch one feed or page source and ingest what came (the runner records the run)."""
+    state = runtime()
+    label = f"source {source_id}"
+
+    def attempt() -> RunOutcome:
+        return run_pulled_source(state.factory, source_id, analysis=state.analysis, policy=state.policy,
+                                 robots=state.robots)
+
+    try:
+        outcome, _attempts = with_conflict_retries(attempt, label=label)
+    except NotFound:
+        log.info("%s: deleted meanwhile; not run", label)
+        return
+    except (OperationalError, InterfaceError) as exc:
+        if is_conflict(exc):
+            raise
+        raise _retry_later(task, exc, label) from exc
+    # A failed fetch is logged by the runner and kept in the source's history.
+    if outcome.error is None:
+        log.info("%s ran: %d added, %d updated, %d unchanged, %d refused%s", label, outcome.added, outcome.updated,
+                 outcome.unchanged, outcome.refused, " (not modified)" if outcome.not_modified else "")
+
+
+def schedule_sources(task: Task) -> int:
+    """Beat's tick: send a run for every source whose time has come."""
+    sent = enqueue_due_sources(runtime().factory, task.app)
+    if sent:
+        log.info("sent %d due sources to run: %s", len(sent), ", ".join(map(str, sent)))
+    return len(sent)
+
+
+def register_tasks(app: Celery) -> None:
+    """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
+    for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
+                           (names.SCHEDULE_SOURCES, schedule_sources)):
+        app.task(name=name, bind=True)(function)

@@ -1,0 +1,55 @@
+"""The embedded scheduler runs due sources in a background thread and survives a failing run."""
+
+import time
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+from tests.domains.test_source_runner import site  # noqa: F401 - fixture
+
+from mangxanh.connectors.safe_http import FetchPolicy
+from mangxanh.db import make_session_factory
+from mangxanh.domains.content.models import StoredItem
+from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.sources.models import Source, SourceRun
+from mangxanh.domains.sources.service import create_source
+from mangxanh.worker.scheduler import SourceScheduler
+
+
+def test_due_sources_run_in_the_background_until_stopped(
+    migrated_engine: Engine, analysis: Analysis, site: str,  # noqa: F811
+) -> None:
+    # The thread needs connections of its own, so this test commits for real and cleans up after.
+    session_factory = make_session_factory(migrated_engine)
+    try:
+        _run_scheduler(session_factory, analysis, site)
+    finally:
+        with session_factory() as s:
+            s.execute(delete(SourceRun))
+            s.execute(delete(StoredItem))
+            s.execute(delete(Source))
+            s.commit()
+
+
+def _run_scheduler(session_factory: sessionmaker[Session], analysis: Analysis, base: str) -> None:
+    with session_factory() as s:
+        page = create_source(s, name="Tin", kind="web", url=f"{base}/article").id
+        broken = create_source(s, name="Hỏng", kind="rss", url=f"{base}/missing.xml").id
+        s.commit()
+    scheduler = SourceScheduler(session_factory, analysis=lambda: analysis, policy=FetchPolicy(allow_private=True),
+                                tick_s=0.05)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with session_factory() as s:
+                if len(s.scalars(select(SourceRun)).all()) >= 2:
+                    break
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+    with session_factory() as s:
+        runs = {r.source_id: r.outcome for r in s.scalars(select(SourceRun))}
+        assert runs == {page: "ok", broken: "failed"}
+        # Neither is due again before its interval (or back-off) has passed.
+        assert s.get_one(Source, broken).consecutive_failures == 1
+    assert scheduler.run_once() == 0
