@@ -15,17 +15,18 @@ Feature blocks (each L2-normalised on its own so no block dominates by size):
 """
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from functools import cached_property
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .normalise import fold_accents, normalise_text
+from .idtable import IdTable
+from .normalise import fold_accents, piece_words, text_pieces
 
 BLOCKS: tuple[str, ...] = ("w", "f", "c", "n")
 CHAR_MIN, CHAR_MAX = 2, 5
@@ -33,20 +34,34 @@ CHAR_MIN, CHAR_MAX = 2, 5
 
 @dataclass(frozen=True)
 class Views:
-    """Token lists of one comment that the feature blocks read.
+    """One comment as the feature blocks read it.
 
-    Held as token lists (not strings) so character n-grams can be cached per
-    distinct token: comments reuse a small vocabulary, which makes
-    character features almost free after warm-up.
+    ``pieces`` cut the lower-cased text where no normalisation rule reaches
+    across (see :func:`~mangxanh.ml.normalise.text_pieces`); the token lists
+    derive from them.  Scoring memoises feature ids per distinct piece:
+    comments reuse a small vocabulary, which makes features almost free
+    after warm-up.
     """
 
-    raw: tuple[str, ...]
-    norm: tuple[str, ...]
-    folded: tuple[str, ...]
+    pieces: tuple[str, ...]
+
+    @cached_property
+    def raw(self) -> tuple[str, ...]:
+        """Whitespace tokens of the lower-cased text."""
+        return tuple(chain.from_iterable(p.split() for p in self.pieces))
+
+    @cached_property
+    def norm(self) -> tuple[str, ...]:
+        """Words of the normalised text (:func:`~mangxanh.ml.normalise.normalise_text`)."""
+        return tuple(chain.from_iterable(map(piece_words, self.pieces)))
+
+    @cached_property
+    def folded(self) -> tuple[str, ...]:
+        """``norm`` with accents folded, word by word."""
+        return tuple(map(_fold_cached, self.norm))
 
 
 _FOLD_CACHE: dict[str, str] = {}
-_EMPTY = np.zeros(0, dtype=np.int64)
 _CACHE_MAX = 200_000
 
 
@@ -60,10 +75,8 @@ def _fold_cached(tok: str) -> str:
 
 
 def make_views(text: str) -> Views:
-    """Compute all normalised views once per comment."""
-    raw = tuple(unicodedata.normalize("NFC", text).lower().split())
-    norm = tuple(normalise_text(text).split())
-    return Views(raw=raw, norm=norm, folded=tuple(map(_fold_cached, norm)))
+    """Cut one comment into its pieces; the rest of the work is memoised per piece."""
+    return Views(tuple(text_pieces([text])[0]))
 
 
 def _word_grams(w: Sequence[str]) -> list[str]:
@@ -104,7 +117,9 @@ class TfidfFeaturizer:
     vocab: dict[str, dict[str, int]] = field(default_factory=dict)
     idf: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     block_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    _cache: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _table: IdTable = field(default_factory=IdTable, repr=False, compare=False)
+    _layout_memo: dict[str, tuple[Callable[[str], int | None], int]] | None = field(default=None, repr=False,
+                                                                                 compare=False)
 
     @property
     def n_features(self) -> int:
@@ -117,7 +132,8 @@ class TfidfFeaturizer:
         block_parts: list[np.ndarray] = []
         offset = 0
         self.vocab = {}
-        self._cache = {}
+        self._table = IdTable()
+        self._layout_memo = None
         for bi, b in enumerate(self.blocks):
             df: Counter[str] = Counter()
             for v in views:
@@ -134,94 +150,124 @@ class TfidfFeaturizer:
         self.block_of = np.concatenate(block_parts) if block_parts else np.zeros(0, np.int32)
         return self
 
-    def _token_ids(self, kind: str, tok: str) -> np.ndarray:
-        """All single-token feature ids of *tok* as an int64 array, memoised.
+    def _layout(self) -> dict[str, tuple[Callable[[str], int | None], int]]:
+        """Per block with a vocabulary: its look-up, and its number in the high bits of a code.
 
-        kind "raw": char grams of the raw token (block c); kind "norm": the
-        word unigram, folded unigram and char grams of the normalised token
-        (blocks w, f, n).  Caching per distinct token is what makes scoring
-        fast: per comment only bigrams are looked up in Python.
+        The block rides in the high bits (``block << shift | column``): sorted codes stay in
+        column order, and the per-block norms need no look-up of each column's block.
         """
-        cache = self._cache.setdefault(kind, {})
-        ids = cache.get(tok)
-        if ids is None:
-            if len(cache) > _CACHE_MAX:
-                cache.clear()
-            found: list[int] = []
-            if kind == "raw":
-                found = self._char_ids("c", tok)
-            else:
-                for b, term in (("w", tok), ("f", _fold_cached(tok))):
-                    i = self.vocab.get(b, {}).get(term)
-                    if i is not None:
-                        found.append(i)
-                found += self._char_ids("n", tok)
-            ids = cache[tok] = np.asarray(found, dtype=np.int64)
-        return ids
+        layout = self._layout_memo
+        if layout is None:
+            shift = _column_bits(self.n_features)
+            layout = self._layout_memo = {b: (self.vocab[b].get, i << shift)
+                                          for i, b in enumerate(self.blocks) if self.vocab.get(b)}
+        return layout
 
-    def _char_ids(self, block: str, tok: str) -> list[int]:
-        voc = self.vocab.get(block)
-        if not voc:
+    def _codes(self, block: str, terms: Iterable[str]) -> list[int]:
+        """Codes of the terms of one block that are in its vocabulary."""
+        found = self._layout().get(block)
+        if found is None:
             return []
-        return [i for i in map(voc.get, _char_grams(tok)) if i is not None]
+        get, high = found
+        return [high | i for i in map(get, terms) if i is not None]
+
+    def _piece_entry(self, piece: str) -> tuple[list[int], bool]:
+        """Codes of one piece: char grams of its raw tokens (block c); of each normalised
+        word the unigram, folded unigram and char grams (blocks w, f, n); and the bigrams
+        of neighbouring words inside the piece (blocks w, f)."""
+        words = piece_words(piece)
+        codes = self._codes("c", chain.from_iterable(map(_char_grams, piece.split())))
+        codes += self._codes("w", words)
+        codes += self._codes("f", map(_fold_cached, words))
+        codes += self._codes("n", chain.from_iterable(map(_char_grams, words)))
+        for first, second in pairwise(words):
+            codes += self._bigram_codes(first, second)
+        return codes, bool(words)
+
+    def _pair_entry(self, table: IdTable, key: int) -> tuple[list[int], bool]:
+        """Bigram codes of the last word of one piece and the first word of the next."""
+        first, second = table.names[key >> 32], table.names[key & 0xFFFFFFFF]
+        return self._bigram_codes(piece_words(first)[-1], piece_words(second)[0]), False
+
+    def _bigram_codes(self, first: str, second: str) -> list[int]:
+        layout = self._layout()
+        codes = []
+        if (w := layout.get("w")) is not None and (i := w[0](first + " " + second)) is not None:
+            codes.append(w[1] | i)
+        folded = _fold_cached(first) + " " + _fold_cached(second)
+        if (f := layout.get("f")) is not None and (i := f[0](folded)) is not None:
+            codes.append(f[1] | i)
+        return codes
 
     def transform(self, views: Sequence[Views]) -> sp.csr_matrix:
         """Vectorise comments into a CSR matrix of shape (n, n_features)."""
-        parts: list[np.ndarray] = []
-        lengths: list[int] = []
-        bigram_ids: list[int] = []
-        tok_ids = self._token_ids
-        raw_get = self._cache.setdefault("raw", {}).get
-        norm_get = self._cache.setdefault("norm", {}).get
-        append = parts.append
-        voc_w = self.vocab.get("w", {}).get
-        voc_f = self.vocab.get("f", {}).get
-        for v in views:
-            total = 0
-            for t in v.raw:
-                arr = raw_get(t)
-                if arr is None:
-                    arr = tok_ids("raw", t)
-                append(arr)
-                total += len(arr)
-            norm = v.norm
-            for t in norm:
-                arr = norm_get(t)
-                if arr is None:
-                    arr = tok_ids("norm", t)
-                append(arr)
-                total += len(arr)
-            before = len(bigram_ids)
-            if len(norm) > 1:
-                folded = v.folded
-                for k in range(len(norm) - 1):
-                    i = voc_w(norm[k] + " " + norm[k + 1])
-                    if i is not None:
-                        bigram_ids.append(i)
-                    i = voc_f(folded[k] + " " + folded[k + 1])
-                    if i is not None:
-                        bigram_ids.append(i)
-            nb = len(bigram_ids) - before
-            if nb:
-                append(np.asarray(bigram_ids[before:], dtype=np.int64))
-            lengths.append(total + nb)
-        n = len(views)
-        nf = max(self.n_features, 1)
-        flat = np.concatenate(parts) if parts else _EMPTY
-        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys, counts = np.unique(rows * nf + flat, return_counts=True)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // nf, minlength=n))])
-        return self._weight(indptr, keys % nf, counts, n)
+        return self.transform_pieces([v.pieces for v in views])
 
-    def _weight(self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, n: int) -> sp.csr_matrix:
-        idx = np.asarray(indices, dtype=np.int64)
-        vals = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self.idf[idx]
-        rows = np.repeat(np.arange(n), np.diff(indptr))
-        nb = len(self.blocks)
-        key = rows * nb + self.block_of[idx]
-        norms = np.sqrt(np.bincount(key, weights=vals.astype(np.float64) ** 2, minlength=n * nb))
-        vals = (vals / np.maximum(norms[key], 1e-12)).astype(np.float32)
-        return sp.csr_matrix((vals, idx, indptr), shape=(n, self.n_features))
+    def transform_pieces(self, texts: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """:meth:`transform` for comments given as their pieces (:func:`.text_pieces`).
+
+        Each distinct piece, and each pair of neighbouring pieces, is memoised
+        with the feature ids it contributes; the batch is flattened so that
+        each costs one C-level dict look-up, and the ids are gathered and
+        counted in numpy.
+        """
+        n = len(texts)
+        table = self._table
+        if table.size > _CACHE_MAX:  # bounded memory: start afresh (readers keep the old table)
+            table = self._table = IdTable()
+        comment = np.arange(n, dtype=np.int64)
+        pieces = list(chain.from_iterable(texts))
+        piece_rows = np.repeat(comment, list(map(len, texts)))
+        piece_slots = table.slots(table.pieces, pieces, self._piece_entry)
+        # Word bigrams across pieces: between neighbouring pieces that hold words, in one comment.
+        worded = table.has_words(piece_slots)
+        slots, rows = piece_slots[worded], piece_rows[worded]
+        same = rows[1:] == rows[:-1]
+        pair_keys = (slots[:-1][same] << 32) | slots[1:][same]
+        pair_slots = table.slots(table.pairs, pair_keys.tolist(), lambda key: self._pair_entry(table, key))
+        lens, codes = table.gather(np.concatenate([piece_slots, pair_slots]))
+        shift, nb = _column_bits(self.n_features), max(len(self.blocks), 1)
+        stride = nb << shift  # of one comment in the keys below
+        # One sortable key per (comment, block, column); int32 when it fits, which sorts twice as fast.
+        key_type = np.int32 if (n + 1) * stride < 2**31 else np.int64
+        keys = np.repeat((np.concatenate([piece_rows, rows[1:][same]]) * stride).astype(key_type), lens)
+        keys += codes
+        keys.sort()
+        fresh = np.empty(len(keys), dtype=np.bool_)  # first of its run of equal keys
+        fresh[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=fresh[1:])
+        # The k-th repeat, at position p, repeats distinct key number p - k - 1 (a sorted list).
+        repeats = np.flatnonzero(~fresh)
+        repeats -= np.arange(1, len(repeats) + 1)
+        runs = np.empty(len(repeats), dtype=np.bool_)  # first repeat of its key
+        runs[:1] = True
+        np.not_equal(repeats[1:], repeats[:-1], out=runs[1:])
+        starts = np.flatnonzero(runs)
+        repeated = (repeats[starts], np.concatenate((starts[1:], [len(repeats)])) - starts + 1)
+        keys = keys[fresh]
+        indptr = np.searchsorted(keys, (np.arange(n + 1, dtype=np.int64) * stride).astype(key_type))
+        # keys >> shift is comment * nb + block: the group each value is normalised in.
+        groups = np.right_shift(keys, shift, dtype=np.intp)
+        return self._weight(indptr.astype(key_type), groups, keys & ((1 << shift) - 1), repeated, n)
+
+    def _weight(self, indptr: np.ndarray, groups: np.ndarray, cols: np.ndarray,
+                repeated: tuple[np.ndarray, np.ndarray], n: int) -> sp.csr_matrix:
+        """Sublinear TF times IDF, L2-normalised per comment and block.
+
+        ``groups`` is comment * blocks + block of each value; ``repeated`` the values whose
+        feature occurs more than once in its comment, and how often.  Few big temporaries:
+        fresh memory for them costs more than the arithmetic.
+        """
+        vals = self.idf[cols]
+        where, counts = repeated
+        if len(where):
+            vals[where] *= 1.0 + np.log(counts.astype(np.float32))  # 1 + log(1) is exactly 1 elsewhere
+        scratch = np.square(vals, dtype=np.float64)
+        norms = np.sqrt(np.bincount(groups, weights=scratch, minlength=n * max(len(self.blocks), 1)))
+        np.maximum(norms, 1e-12, out=norms)
+        np.take(norms, groups, out=scratch, mode="clip")  # every group is in range
+        np.divide(vals, scratch, out=vals, casting="unsafe")  # divided in float64, stored as float32
+        return sp.csr_matrix((vals, cols, indptr), shape=(n, self.n_features))
 
     # ---- serialisation (json + npz, no pickle) -------------------------------------
     def to_json(self) -> dict[str, object]:
@@ -264,7 +310,12 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
+def _column_bits(n_features: int) -> int:
+    """Bits that hold any column number: the memo's codes keep the block above them."""
+    return max(1, (n_features - 1).bit_length())
+
+
 def iter_views(texts: Iterable[str]) -> list[Views]:
-    return [make_views(t) for t in texts]
+    return [Views(tuple(pieces)) for pieces in text_pieces(list(texts))]
 
 

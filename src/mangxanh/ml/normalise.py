@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from itertools import chain
 from typing import Final
 
 # Teencode / abbreviation table.  Keys are already lower-cased, repeated
@@ -60,6 +62,10 @@ _SEP_WORD_RE: Final = re.compile(r"(?<!\w)\w(?:[.\-_~*^'`,]+\w)+(?!\w)")
 _SEP_CHARS_RE: Final = re.compile(r"[.\-_~*^'`,]+")
 _REPEAT_RE: Final = re.compile(r"(\w)\1{2,}")
 _TOKEN_RE: Final = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+# A phone number is the only pattern above that matches a space, and only between digits: text
+# splits into pieces no pattern reaches across at whitespace other than one space between digits.
+_SPACED_DIGITS_RE: Final = re.compile(r"\d \d")
+_PIECE_RE: Final = re.compile(r"(?:\S|(?<=\d) (?=\d))+")
 
 # Characters that survive NFD decomposition without losing their base letter.
 _FOLD_EXTRA: Final[dict[int, str]] = {ord("đ"): "d", ord("Đ"): "D"}
@@ -123,6 +129,7 @@ def _join_separated(match: re.Match[str]) -> str:
 
 _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX: Final = 200_000
+_PIECE_CACHE: dict[str, tuple[str, ...]] = {}
 
 
 def normalise_token(token: str) -> str:
@@ -161,10 +168,41 @@ def normalise_text(text: str) -> str:
     n-gram features.  Emoji become a placeholder *and* stay as themselves so
     that both "any emoji" and the specific emoji can carry weight.
     """
-    text = unicodedata.normalize("NFC", text).lower()
+    return " ".join(chain.from_iterable(map(piece_words, text_pieces([text])[0])))
+
+
+def text_pieces(texts: Sequence[str]) -> list[list[str]]:
+    """Cut each text, NFC and lower-cased, where no rewrite of :func:`normalise_text` reaches across.
+
+    Every rewrite stays inside one whitespace-separated chunk, except a phone number with
+    spaces between its digits, and a chunk edge looks to the patterns exactly like a string
+    edge: the words of a text are the words of its pieces end to end (see :func:`piece_words`).
+    Pieces are the chunks, joined where a single space separates digits.
+    """
+    lowered = [unicodedata.normalize("NFC", text).lower() for text in texts]
+    # The rewrites before the phone number only put letters between spaces, so a phone
+    # number with a space inside has that space between two digits of the text already.
+    return [_PIECE_RE.findall(low) if _SPACED_DIGITS_RE.search(low) else low.split() for low in lowered]
+
+
+def piece_words(piece: str) -> tuple[str, ...]:
+    """Normalised words of one piece of :func:`text_pieces`, memoised: pieces recur."""
+    words = _PIECE_CACHE.get(piece)
+    return words if words is not None else _piece_words(piece)
+
+
+def _piece_words(piece: str) -> tuple[str, ...]:
+    if len(_PIECE_CACHE) > _TOKEN_CACHE_MAX:  # bound memory in long-lived services
+        _PIECE_CACHE.clear()
+    words = _PIECE_CACHE[piece] = tuple(_normalise_lowered(piece).split())
+    return words
+
+
+def _normalise_lowered(text: str) -> str:
     text = _URL_RE.sub(f" {URL_TOKEN} ", text)
-    text = _EMAIL_RE.sub(f" {EMAIL_TOKEN} ", text)
-    text = _MENTION_RE.sub(f" {MENTION_TOKEN} ", text)
+    if "@" in text:  # both patterns need one
+        text = _EMAIL_RE.sub(f" {EMAIL_TOKEN} ", text)
+        text = _MENTION_RE.sub(f" {MENTION_TOKEN} ", text)
     text = _PHONE_RE.sub(f" {PHONE_TOKEN} ", text)
     text = _NUMBER_RE.sub(f" {NUMBER_TOKEN} ", text)
     text = _SEP_WORD_RE.sub(_join_separated, text)

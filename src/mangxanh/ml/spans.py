@@ -11,17 +11,52 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Final
+
+import numpy as np
 
 from .normalise import EMOJI_TOKEN, fold_accents, normalise_token
 
 _TOKEN_RE: Final = re.compile(r"\w{1,2}(?:[.*~\-_^]+\w{1,2})+(?!\w)|\w+|[^\w\s]", re.UNICODE)
 _FOLD_CACHE: dict[str, str] = {}
+_WORD = itemgetter(1)
+
+
+# Every character outside whitespace starts a token, so the gaps between tokens are whitespace
+# runs: capturing them gives every offset by summing lengths, without a match object per token.
+_SPACED_TOKEN_RE: Final = re.compile(r"(\s*)(" + _TOKEN_RE.pattern + ")")
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
     """Return (start, end) character offsets of tokens in *text* (unchanged)."""
-    return [m.span() for m in _TOKEN_RE.finditer(text)]
+    return tokenize_words(text)[0]
+
+
+def tokenize_words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Offsets of the tokens of *text* and the tokens themselves."""
+    # Trailing whitespace stripped first: findall would rescan it from every position.
+    pieces = _SPACED_TOKEN_RE.findall(text.rstrip())
+    bounds = list(accumulate(map(len, chain.from_iterable(pieces))))
+    return list(zip(bounds[::2], bounds[1::2], strict=True)), [tok for _, tok in pieces]
+
+
+def tokenize_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens of many texts: (tokens, start and end offsets in their text, index of their text).
+
+    No token holds whitespace, so the texts are tokenised in one pass, joined by line breaks.
+    """
+    trimmed = [text.rstrip() for text in texts]  # see tokenize_words
+    sizes = np.fromiter(map(len, trimmed), dtype=np.int64, count=len(trimmed)) + 1
+    text_starts = np.cumsum(sizes) - sizes
+    pieces = _SPACED_TOKEN_RE.findall("\n".join(trimmed))
+    # Running length of (space, token, space, token, ...): each token's start, then its end.
+    bounds = np.cumsum(np.fromiter(map(len, chain.from_iterable(pieces)), dtype=np.int64, count=2 * len(pieces)))
+    starts, ends = bounds[0::2], bounds[1::2]
+    text_of = np.searchsorted(text_starts, starts, side="right") - 1
+    offset = text_starts[text_of]
+    return list(map(_WORD, pieces)), starts - offset, ends - offset, text_of
 
 
 def _fold(tok: str) -> str:

@@ -10,6 +10,7 @@ winner's rows are now simply "unchanged".
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import random
@@ -138,6 +139,11 @@ class WorkerRuntime:
             warmed = warm_campaigns(session, analysis=analysis)
         log.info("worker process %d ready: analysis loaded, %d recent items in the campaign index",
                  os.getpid(), warmed)
+        # The model, the detectors' data and the warmed index live as long as the process: kept out
+        # of the cyclic collector's full passes, which otherwise walk them every few batches
+        # (the inline import does the same, see worker/imports.py).
+        gc.collect()
+        gc.freeze()
         return cls(settings, engine, factory, analysis, FetchPolicy.from_settings(settings), RobotsCache())
 
 

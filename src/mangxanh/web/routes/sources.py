@@ -15,7 +15,7 @@ from mangxanh.domains.sources import service as sources
 from mangxanh.domains.sources.models import PULLED_KINDS, ApiToken, SourceKind
 from mangxanh.domains.sources.runner import run_source
 from mangxanh.domains.sources.tokens import issue_token, revoke_token, tokens_of
-from mangxanh.errors import MangXanhError, NotFound
+from mangxanh.errors import InvalidInput, MangXanhError, NotFound
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import (
     INGEST_LOCK,
@@ -50,13 +50,18 @@ def _can_manage(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.SUPERVISOR)
 
 
-@router.get("/sources", response_class=HTMLResponse)
-def list_page(request: Request, user: User = Depends(current_user), session: Session = Depends(db)) -> Response:
+def _render_list(request: Request, session: Session, user: User, *, form: dict[str, object] | None = None,
+                 error: str | None = None, status_code: int = 200) -> Response:
     rows = [sources.overview(session, s, runs=0) for s in sources.list_sources(session)]
     return render(request, "console/sources.html", {
         "user": user, "rows": rows, "kinds": kind_labels(), "can_manage": _can_manage(user),
-        "creatable": CREATABLE_KINDS, "form": {}, "error": None,
-    })
+        "creatable": CREATABLE_KINDS, "form": form or {}, "error": error,
+    }, status_code=status_code)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def list_page(request: Request, user: User = Depends(current_user), session: Session = Depends(db)) -> Response:
+    return _render_list(request, session, user)
 
 
 @router.post("/sources", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
@@ -71,16 +76,12 @@ def create(
 ) -> Response:
     try:
         if kind not in {k.value for k in CREATABLE_KINDS}:
-            raise MangXanhError("Unknown source kind: {kind}.", kind=kind)
+            raise InvalidInput("Unknown source kind: {kind}.", kind=kind)
         source = sources.create_source(session, name=name, kind=kind, url=url, interval_s=interval_min * 60)
     except MangXanhError as exc:
         session.rollback()
-        rows = [sources.overview(session, s, runs=0) for s in sources.list_sources(session)]
-        return render(request, "console/sources.html", {
-            "user": user, "rows": rows, "kinds": kind_labels(), "can_manage": True, "creatable": CREATABLE_KINDS,
-            "form": {"name": name, "kind": kind, "url": url, "interval_min": interval_min},
-            "error": error_message(exc),
-        }, status_code=422)
+        return _render_list(request, session, user, error=error_message(exc), status_code=422,
+                            form={"name": name, "kind": kind, "url": url, "interval_min": interval_min})
     web_session(request).flash(_("Source added."), "success")
     return RedirectResponse(f"/sources/{source.id}", status_code=303)
 

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from mangxanh.core.analysis.detectors import impersonation
 from mangxanh.core.analysis.detectors.impersonation import ImpersonationDetector, handle_from_url
 from mangxanh.core.analysis.evaluation import evalset_path, evaluate_detector, load_evalset
 from mangxanh.core.analysis.types import Item
@@ -107,3 +108,16 @@ def test_broken_registry_names_the_file_and_entry(tmp_path: Path, body: str, mes
     with pytest.raises(ConfigurationError) as caught:
         ImpersonationDetector(path).detect(Item(text="x"))
     assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_what_pages_handles_and_hosts_say_is_remembered_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = ImpersonationDetector()
+    item = Item(text="Thông báo tại congan-hanoi.vn", author="CATP Hà Nội", author_handle="catp.hanoi.phatnguoi")
+    first = fresh.detect(item)
+    assert first and fresh.detect(item) == first
+    assert "CATP Hà Nội" in fresh._names and "catp.hanoi.phatnguoi" in fresh._handles
+    monkeypatch.setattr(impersonation, "_MEMO_SIZE", 2)
+    for author in ("Trang A", "Trang B", "Trang C", "UBND TP HN"):
+        fresh.detect(Item(text="x", author=author))
+        assert len(fresh._names) <= 2
+    assert fresh.detect(item) == first

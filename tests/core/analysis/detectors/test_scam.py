@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from mangxanh.core.analysis.detectors.scam import ScamDetector, find_links, skeleton
+from mangxanh.core.analysis.detectors.scam import ScamDetector, find_links, host_of, skeleton
 from mangxanh.core.analysis.evaluation import evalset_path, evaluate_detector, load_evalset
 from mangxanh.core.analysis.types import Item
 from mangxanh.errors import ConfigurationError
@@ -80,6 +80,34 @@ def test_the_items_own_address_counts_without_a_span() -> None:
 def test_link_helpers() -> None:
     assert [link.host for link in find_links("vào https://Abc.vn/x, hoặc bit.ly/y.")] == ["abc.vn", "bit.ly"]
     assert skeleton("vietc0mbank") == skeleton("vletcombank") == skeleton("vietcombank")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.facebook.com/tinnhanhhadong/posts/1000176", "HTTP://Zalo.ME/x", "bit.ly/abc", "TP.HCM/abc",
+        "http://10.0.0.1/a", "https://xn--vietcombnk-5ob.com/", "see https://a.vn then b.com", "https://a_b.com/x",
+        "youtube.com/watch?v=x", "https://www.youtube.com:8080/watch", "mailto:a@b.vn", "", "https://", "ftp://x.org",
+    ],
+)
+def test_the_host_of_an_address_is_its_first_link(url: str) -> None:
+    links = find_links(url)
+    assert host_of(url) == (links[0].host if links else "")
+
+
+def test_texts_without_a_dotted_name_have_no_links() -> None:
+    for text in ("Giá 5.000đ, gọi 0912.345.678", "Hết hàng rồi ạ", "TP. HCM", "v.v... 3.5"):
+        assert find_links(text) == []
+    assert [link.host for link in find_links("ghé SHOP.VN nhé")] == ["shop.vn"]
+
+
+def test_host_signals_are_remembered_per_detector() -> None:
+    fresh = ScamDetector()
+    text = "Nhận tiền hoàn thuế 500k tại bit.ly/hoan-thue"
+    assert fresh.detect(Item(text=text)) == fresh.detect(Item(text=text))
+    assert "bit.ly" in fresh._hosts
+    # A shortened link alone is not a signal: it needs money talk in the text, which the memo cannot hold.
+    assert fresh.detect(Item(text="Xem ảnh tại bit.ly/hoan-thue")) == []
 
 
 def test_evalset_meets_the_floor() -> None:

@@ -49,8 +49,11 @@ class Corrections:
 
     def words(self, text: str) -> list[str]:
         """Accent-folded words with everyday shorthand spelled out ("HN" → "ha noi")."""
+        found: list[str] = _WORD.findall(fold_accents(normalise(text).text))
+        if self.shorthand.keys().isdisjoint(found):  # the usual case: nothing to spell out
+            return found
         out: list[str] = []
-        for word in _WORD.findall(fold_accents(normalise(text).text)):
+        for word in found:
             out.extend(self.shorthand.get(word, (word,)))
         return out
 
@@ -173,11 +176,19 @@ class FalseInfoDetector:
 
     def _score(self, entry: Correction, canonical: str, words: list[str], present: set[str]) -> float:
         allowed = 1 if len(entry.keywords) >= 4 else 0
-        if sum(1 for t in entry.triggers if t.isdisjoint(present)) > allowed:
-            return 0.0
-        missing = sum(1 for k in entry.keywords if not k.search(canonical))
-        if missing > allowed:
-            return 0.0
+        # Counted with an early exit: most entries are out after a group or two.
+        absent = 0
+        for trigger in entry.triggers:
+            if trigger.isdisjoint(present):
+                absent += 1
+                if absent > allowed:
+                    return 0.0
+        missing = 0
+        for keyword in entry.keywords:
+            if not keyword.search(canonical):
+                missing += 1
+                if missing > allowed:
+                    return 0.0
         content = self.corrections.content(words)
         overlap = len(entry.words.intersection(content)) / max(len(entry.words), 1)
         pairs = len(entry.pairs.intersection(itertools.pairwise(content))) / max(len(entry.pairs), 1)

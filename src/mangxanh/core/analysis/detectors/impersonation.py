@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import find_links, host_of, host_under, phrase_pattern, skeleton, suffixes
@@ -231,6 +232,20 @@ class _Signal:
     span: Span | None = None
 
 
+_MEMO_SIZE = 10_000
+Found = TypeVar("Found")
+
+
+def _memo(memo: dict[str, Found], key: str, judge: Callable[[str], Found]) -> Found:
+    """``judge(key)``, remembered (a bounded number of keys: long-lived workers see many pages)."""
+    if key in memo:
+        return memo[key]
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    found = memo[key] = judge(key)
+    return found
+
+
 class ImpersonationDetector:
     """Finds pages, handles and sites that claim a registered state agency's name but are not its own.
 
@@ -251,6 +266,10 @@ class ImpersonationDetector:
 
     def __init__(self, path: Path | None = None) -> None:
         self._file = DataFile(load_registry, path)
+        # Pages, handles and hosts recur from item to item; what each says depends on nothing else.
+        self._names: dict[str, _Signal | None] = {}
+        self._handles: dict[str, _Signal | None] = {}
+        self._hosts: dict[str, tuple[float, str] | None] = {}
 
     @property
     def registry(self) -> Registry:
@@ -261,6 +280,15 @@ class ImpersonationDetector:
         return f"1.0+{self.registry.version}"
 
     def _name_signal(self, author: str) -> _Signal | None:
+        return _memo(self._names, author, self._judge_name)
+
+    def _handle_signal(self, handle: str) -> _Signal | None:
+        return _memo(self._handles, handle, self._judge_handle)
+
+    def _domain_signal(self, host: str) -> tuple[float, str] | None:
+        return _memo(self._hosts, host, self._judge_domain)
+
+    def _judge_name(self, author: str) -> _Signal | None:
         reg = self.registry
         full = reg.words(author, keep_filler=True)
         words = [reg.name_words.get(w) or w for w in full if w not in reg.filler]
@@ -279,7 +307,7 @@ class ImpersonationDetector:
             return _Signal(0.65, "a state body missing from the registry", f"page name «{author}»")
         return None
 
-    def _handle_signal(self, handle: str) -> _Signal | None:
+    def _judge_handle(self, handle: str) -> _Signal | None:
         reg = self.registry
         found = reg.shapes.get(_handle_skeleton(handle))
         if found is not None:
@@ -288,7 +316,7 @@ class ImpersonationDetector:
         claimed = reg.claimed(handle)
         return _Signal(0.8, claimed, f"handle «{handle}»") if claimed else None
 
-    def _domain_signal(self, host: str) -> tuple[float, str] | None:
+    def _judge_domain(self, host: str) -> tuple[float, str] | None:
         reg = self.registry
         if reg.official_host(host):
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from mangxanh.core.text import fold_accents, has_diacritics, normalise, tokens
 from mangxanh.errors import ConfigurationError
 
 LEXICON_FILE = "offensive_lexicon.yaml"
+_TEXT = attrgetter("text")
+_FOLDED = attrgetter("folded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +123,16 @@ class LexiconDetector:
         words = tokens(normalise(item.text))
         use_folded = bool(lexicon.folded) and not has_diacritics(item.text)
         hits: dict[str, list[tuple[LexiconEntry, Span]]] = defaultdict(list)
+        # Only words that start a pattern are tried; most texts have none, which one C-level check finds.
+        texts = list(map(_TEXT, words))
+        starting = [] if lexicon.starts.isdisjoint(texts) else [i for i, w in enumerate(texts) if w in lexicon.starts]
+        if use_folded and not lexicon.folded_starts.isdisjoint(folded := list(map(_FOLDED, words))):
+            starting = sorted({*starting, *(i for i, w in enumerate(folded) if w in lexicon.folded_starts)})
         i = 0
-        while i < len(words):
-            if words[i].text not in lexicon.starts and not (use_folded and words[i].folded in lexicon.folded_starts):
-                i += 1
+        for start in starting:
+            if start < i:  # inside the previous match
                 continue
+            i = start
             matched = 0
             for size in range(min(lexicon.longest, len(words) - i), 0, -1):
                 window = words[i : i + size]

@@ -18,6 +18,9 @@ from mangxanh.core.text import fold_accents, normalise
 from mangxanh.errors import ConfigurationError
 
 SCAM_FILE = "scam.yaml"
+_SHORT_LINK = (0.55, "shortened link asking for money or credentials")
+_UNSEEN = (-1.0, "")
+_MEMO_SIZE = 10_000  # hosts remembered per detector; items keep linking to the same few
 
 # Top-level domains accepted for a bare host without "http(s)://"; keeps "TP.HCM" or "5tr.Vi" out.
 _BARE_TLDS = frozenset({
@@ -30,6 +33,9 @@ _LINK = re.compile(
     r"(?i)(?<![\w@./-])(https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:xn--[a-z0-9-]+|[a-z]{2,24}))"
     r"(?![\w-])(?::\d{2,5})?(/[^\s<>\"'«»“”()]*)?"
 )
+# Every link has a letter or digit, a dot and a letter (before its top-level domain): texts without
+# one, nearly all of them, skip the link pattern. Same flags, so the same letters count.
+_MAYBE_LINK = re.compile(r"(?i)[a-z0-9]\.[a-z]")
 _TRAILING = ".,;:!?)]}'\"…"
 # Look-alike letters collapse to one skeleton letter ("vietc0mbank", "vletcombank" → "vletcombank").
 _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"))
@@ -49,6 +55,8 @@ class Link:
 
 def find_links(text: str) -> list[Link]:
     """Links and bare domains in ``text``, with their exact ranges in it."""
+    if not _MAYBE_LINK.search(text):
+        return []
     links = []
     for match in _LINK.finditer(text):
         host = match.group(2).lower()
@@ -62,6 +70,10 @@ def find_links(text: str) -> list[Link]:
 
 
 def host_of(url: str) -> str:
+    # An address nearly always opens with its link: one anchored match, not a scan of the whole address.
+    match = _LINK.match(url)
+    if match is not None and match.group(1):
+        return match.group(2).lower()
     found = find_links(url)
     return found[0].host if found else ""
 
@@ -238,6 +250,7 @@ class ScamDetector:
 
     def __init__(self, path: Path | None = None) -> None:
         self._file = DataFile(load_scam_data, path)
+        self._hosts: dict[str, tuple[float, str] | None] = {}
 
     @property
     def data(self) -> ScamData:
@@ -251,6 +264,21 @@ class ScamDetector:
         return host.endswith(".gov.vn") or not self.data.official.isdisjoint(suffixes(host))
 
     def _link_signal(self, host: str, folded: str) -> tuple[float, str] | None:
+        signal = self._host_signal(host)
+        if signal is _SHORT_LINK and not self.data.money_context.search(folded):
+            return None
+        return signal
+
+    def _host_signal(self, host: str) -> tuple[float, str] | None:
+        """What the host alone says (memoised); ``_SHORT_LINK`` also needs money context in the text."""
+        signal = self._hosts.get(host, _UNSEEN)
+        if signal is _UNSEEN:
+            if len(self._hosts) >= _MEMO_SIZE:
+                self._hosts.clear()
+            signal = self._hosts[host] = self._judge_host(host)
+        return signal
+
+    def _judge_host(self, host: str) -> tuple[float, str] | None:
         data = self.data
         if self._official(host):
             return None
@@ -262,8 +290,8 @@ class ScamDetector:
             return 0.9, "domain imitating a .gov.vn state site"
         if any(label.startswith("xn--") for label in host.split(".")):
             return 0.75, "punycode domain"
-        if any(host_under(host, s) for s in data.shorteners) and data.money_context.search(folded):
-            return 0.55, "shortened link asking for money or credentials"
+        if any(host_under(host, s) for s in data.shorteners):
+            return _SHORT_LINK
         return None
 
     def detect(self, item: Item) -> list[Finding]:
@@ -280,7 +308,7 @@ class ScamDetector:
                 spans.append((link.start, link.end))
         own_host = host_of(item.url) if item.url else ""
         own = self._link_signal(own_host, folded) if own_host else None
-        if own is not None and own[1] != "shortened link asking for money or credentials":
+        if own is not None and own is not _SHORT_LINK:
             weights[f"{own[1]} (the item's own address {own_host})"] = own[0]
         phrase_seen = False
         present = set(_WORD.findall(folded))

@@ -33,6 +33,7 @@ class ToxicityDetector:
         self._artifact = artifact
         self._min_score = min_score
         self._model: ToxicityModel | None = None
+        self._version: str | None = None
 
     @property
     def model(self) -> ToxicityModel:
@@ -44,9 +45,11 @@ class ToxicityDetector:
 
     @property
     def version(self) -> str:
-        from mangxanh.ml.model import VERSION
+        if self._version is None:
+            from mangxanh.ml.model import VERSION
 
-        return str(VERSION)
+            self._version = str(VERSION)
+        return self._version
 
     def detect(self, item: Item) -> list[Finding]:
         if not item.text.strip():
@@ -56,10 +59,11 @@ class ToxicityDetector:
     def detect_many(self, items: list[Item]) -> list[list[Finding]]:
         """Batch scoring: the model vectorises many texts at once, far faster than one by one."""
         texts = [i.text for i in items]
-        scorable = [i for i, t in enumerate(texts) if t.strip()]
+        scorable = [i for i, t in enumerate(texts) if t and not t.isspace()]
         results: list[list[Finding]] = [[] for _ in items]
-        for index, prediction in zip(scorable, self.model.predict([texts[i] for i in scorable]), strict=True):
-            results[index] = self.findings_for(texts[index], prediction)
+        # Only texts at or above the reporting floor get a prediction (and spans) worked out.
+        for k, prediction in self.model.predict_toxic([texts[i] for i in scorable], self._min_score):
+            results[scorable[k]] = self.findings_for(texts[scorable[k]], prediction)
         return results
 
     def findings_for(self, text: str, prediction: ToxicityPrediction) -> list[Finding]:
