@@ -3,14 +3,19 @@
 Database tests run on both back ends. Each test runs inside a transaction that is rolled back,
 so tests never see each other's rows. PostgreSQL comes from MANGXANH_TEST_POSTGRES_URL; without
 it those tests skip, unless MANGXANH_REQUIRE_SERVICES=1 (CI), where a skip becomes a failure.
+
+Tests of what really commits (concurrent requests, workers) get a database of their own instead:
+a fresh SQLite file, or a fresh schema in the PostgreSQL test database (next to, never instead
+of, the ``public`` schema the other tests share), dropped afterwards.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import Engine, text
@@ -113,3 +118,65 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def analyst(session: Session) -> User:
     return create_user(session, username="analyst1", password="correct horse battery", display_name="Chuyên viên A")
+
+
+def postgres_base_url() -> str:
+    url = os.environ.get("MANGXANH_TEST_POSTGRES_URL", "")
+    if not url:
+        missing_service("PostgreSQL (set MANGXANH_TEST_POSTGRES_URL)")
+    return url
+
+
+def fresh_schema(base: str, schema: str) -> str:
+    """A migrated, empty schema; returns a database URL whose connections use it."""
+    engine = make_engine(base)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        missing_service(f"PostgreSQL at {base}: {exc}")
+    finally:
+        engine.dispose()
+    separator = "&" if "?" in base else "?"
+    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    upgrade(url)
+    return url
+
+
+def drop_schema(base: str, schema: str) -> None:
+    engine = make_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[Callable[[str], str]]:
+    """Make fresh schemas by name (prefixed ``mx_test_``); they are dropped after the test."""
+    base = postgres_base_url()
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        schema = f"mx_test_{name}"
+        made.append(schema)
+        return fresh_schema(base, schema)
+
+    yield make
+    for schema in made:
+        drop_schema(base, schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of each kind whose commits are real (not rolled back after the test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'live.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = postgres_base_url()
+    schema = f"mx_test_live_{os.getpid()}"
+    url = fresh_schema(base, schema)
+    yield url
+    drop_schema(base, schema)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     default_locale: str = "vi"
     max_text_chars: int = Field(default=20_000, ge=100)
+    # How long a request waits for a busy database (SQLite's write lock, a PostgreSQL row lock)
+    # before it is answered 503 with Retry-After, instead of waiting without bound.
+    db_busy_timeout_s: float = Field(default=5.0, gt=0, le=120)
     # Fetching feeds and pages. Private, loopback and link-local addresses are refused unless
     # allowed (tests serve on localhost; a deployment fetching an intranet mirror may need it).
     allow_private_fetch: bool = False

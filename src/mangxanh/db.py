@@ -3,19 +3,34 @@
 SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL is the
 scale-out database. Services never commit: the request, command or task owns the transaction
 through :func:`unit_of_work`.
+
+On SQLite every transaction begins IMMEDIATE, taking the database's write lock at its start. A
+deferred transaction that has read cannot take the lock later once another connection has
+committed (SQLITE_BUSY_SNAPSHOT): it fails at once, whatever the busy timeout, so concurrent
+requests that read and then write (every case view does) failed instead of waiting. IMMEDIATE
+transactions queue for the lock for at most the busy timeout; readers outside a transaction are
+never blocked (WAL). :func:`is_busy` tells the failures that running the same work again can cure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -53,7 +68,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# How long a transaction waits for the database's write lock (SQLite) or a row lock (PostgreSQL,
+# where set) before it gives up with an error that is_busy() recognises.
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_s: float) -> None:
     # Let SQLAlchemy, not the pysqlite driver, decide where transactions begin: the driver's own
     # handling breaks SAVEPOINT and transactional DDL (SQLAlchemy's documented recipe).
     dbapi_connection.isolation_level = None
@@ -65,24 +85,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # cut may lose the last commits (never corrupt the file), and an import rerun restores them, as
     # ingestion is idempotent. FULL would cost an fsync per batch.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def _postgres_lock_timeout(dbapi_connection: Any, busy_timeout_s: float) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(busy_timeout_s * 1000)}")
+    dbapi_connection.commit()
+
+
+def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, lock_timeout: bool = False) -> Engine:
+    """An engine for ``url``. ``lock_timeout`` bounds row-lock waits on PostgreSQL too (web requests)."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, busy_timeout_s))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if lock_timeout:
+        event.listen(engine, "connect", lambda conn, _record: _postgres_lock_timeout(conn, busy_timeout_s))
+    return engine
+
+
+# SQLite's primary result codes for "busy" and "locked" (extended codes keep them in the low byte).
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+# PostgreSQL: serialization failure, deadlock detected, lock not available (lock_timeout).
+_POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether the database was busy, or a concurrent transaction won, so that the same work can succeed later."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    return getattr(orig, "sqlstate", None) in _POSTGRES_BUSY_STATES
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -101,3 +148,35 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+CONFLICT_ATTEMPTS = 6
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether a concurrent transaction made this one fail, so that running it again will succeed.
+
+    Unique violations (two batches inserting the same new item) are IntegrityError, a case changed
+    under us is StaleDataError (its version column); serialization failures, deadlocks and a busy
+    SQLite are what :func:`mangxanh.db.is_busy` recognises.
+    """
+    return isinstance(exc, IntegrityError | StaleDataError) or is_busy(exc)
+
+
+def with_conflict_retries(work: Callable[[], T], *, label: str, attempts: int = CONFLICT_ATTEMPTS) -> tuple[T, int]:
+    """Run ``work`` (one whole transaction) again while it loses to a concurrent one; bounded.
+
+    Returns what ``work`` returned and the number of attempts it took.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work(), attempt
+        except Exception as exc:
+            if not is_conflict(exc) or attempt == attempts:
+                raise
+            reason = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__
+            log.info("%s: conflict with a concurrent transaction (%s); attempt %d of %d", label, reason,
+                     attempt + 1, attempts)
+            # Jitter, so that two workers that collided do not collide again in step.
+            time.sleep(random.uniform(0.01, 0.05 * 2**attempt))  # noqa: S311 - jitter, not a secret
+    raise AssertionError("unreachable")

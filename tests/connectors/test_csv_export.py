@@ -6,8 +6,8 @@ import pytest
 
 from mangxanh.connectors.csv_export import read_csv
 from mangxanh.connectors.csv_layouts import LAYOUTS, layout_names
-from mangxanh.connectors.jsonl_export import LineError
-from mangxanh.core.items import RawItem
+
+from mangxanh.core.items import Numbered, RawItem, Refusal
 from mangxanh.errors import InvalidInput
 
 
@@ -19,7 +19,8 @@ def _csv(rows: list[list[str]], *, delimiter: str = ",", bom: bool = False) -> b
 
 def _read(data: bytes, layout, **kwargs) -> tuple[list[RawItem], dict[int, str]]:
     out = list(read_csv(io.BytesIO(data), layout, **kwargs))
-    return [o for o in out if isinstance(o, RawItem)], {e.line: e.reason for e in out if isinstance(e, LineError)}
+    return [o.item for o in out if isinstance(o, Numbered)], {e.position: e.reason for e in out
+                                                               if isinstance(e, Refusal)}
 
 
 CROWDTANGLE_HEADER = ["Page Name", "User Name", "Facebook Id", "Page Category", "Likes at Posting",
@@ -176,7 +177,8 @@ def test_bom_semicolons_and_a_source_read_in_odd_chunks() -> None:
                  ["t1", "Mai", "Xem hết clip rồi mới nói nhé", "20/11/2026 09:00", "5"],
                  ["t2", "Nam", "Ủa vậy là sao;trời", "20/11/2026 09:01", "0"]], delimiter=";", bom=True)
     from_handle, errors = _read(data, "tiktok_comments")
-    chunked = list(read_csv((data[i:i + 7] for i in range(0, len(data), 7)), "tiktok_comments"))
+    chunked = [o.item for o in read_csv((data[i:i + 7] for i in range(0, len(data), 7)), "tiktok_comments")
+               if isinstance(o, Numbered)]
     assert errors == {} and chunked == from_handle
     assert [i.text for i in from_handle] == ["Xem hết clip rồi mới nói nhé", "Ủa vậy là sao;trời"]
     assert from_handle[0].external_id == "t1" and from_handle[0].published_at == datetime(2026, 11, 20, 2, 0,
@@ -186,8 +188,9 @@ def test_bom_semicolons_and_a_source_read_in_odd_chunks() -> None:
 def test_an_overlong_line_is_skipped_without_being_held() -> None:
     data = (b"Comment ID,Comment\n" + b"t1,ok\n" + b"t2," + b"x" * 1_100_000 + b"\n" + b"t3,v\xe1\xba\xabn \xc4\x91i\n")
     out = list(read_csv(iter([data[i:i + 65536] for i in range(0, len(data), 65536)]), "tiktok_comments"))
-    assert [type(o).__name__ for o in out] == ["RawItem", "LineError", "RawItem"]
-    assert out[1] == LineError(3, "line longer than 1000000 bytes") and out[2].text == "vẫn đi"
+    assert [type(o).__name__ for o in out] == ["Numbered", "Refusal", "Numbered"]
+    assert out[1] == Refusal(3, "line longer than 1000000 bytes")
+    assert isinstance(out[2], Numbered) and out[2].position == 4 and out[2].item.text == "vẫn đi"
 
 
 def test_layout_registry() -> None:
@@ -200,7 +203,7 @@ def test_an_unclosed_quote_costs_one_bounded_row_and_reading_goes_on() -> None:
     swallowed = b"".join(b"t%d,dong %d\n" % (i, i) for i in range(3, 20_000))  # lines inside the open quote
     data = b'Comment ID,Comment\nt1,ok\nt2,"never closed\n' + swallowed + b"t_last,fine\n"
     out = list(read_csv(io.BytesIO(data), "tiktok_comments", max_text_chars=500_000))
-    assert out[1] == LineError(3, "row longer than 131000 characters (an unclosed quote?)")
-    ids = [o.external_id for o in out if isinstance(o, RawItem)]
+    assert out[1] == Refusal(3, "row longer than 131000 characters (an unclosed quote?)")
+    ids = [o.item.external_id for o in out if isinstance(o, Numbered)]
     assert ids[0] == "t1" and ids[-1] == "t_last" and "t2" not in ids
-    assert len([o for o in out if isinstance(o, LineError)]) == 1
+    assert len([o for o in out if isinstance(o, Refusal)]) == 1

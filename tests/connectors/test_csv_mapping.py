@@ -7,8 +7,8 @@ import pytest
 
 from mangxanh.connectors.csv_export import parse_count, parse_time, read_csv
 from mangxanh.connectors.csv_layouts import load_mapping, mapping_from_dict, normalise_header
-from mangxanh.connectors.jsonl_export import LineError
-from mangxanh.core.items import RawItem
+
+from mangxanh.core.items import Numbered, Refusal
 from mangxanh.errors import InvalidInput
 
 ZALO_MAPPING = """\
@@ -36,12 +36,14 @@ def test_custom_mapping_from_yaml(tmp_path: Path) -> None:
             "z1;Cô Hạnh;20/11/2026 19:30;Nhóm mình ai cần vay tiền nhanh không cần thế chấp liên hệ em;2;g42\n"
             "z2;Anh Tú;2026-11-20 19:31;Báo cáo admin đi;0;g42\n").encode()
     out = list(read_csv(io.BytesIO(data), mapping))
-    item, error = out
-    assert isinstance(item, RawItem) and item.platform == "zalo" and item.kind == "comment"
+    entry, error = out
+    assert isinstance(entry, Numbered) and entry.position == 2
+    item = entry.item
+    assert item.platform == "zalo" and item.kind == "comment"
     assert item.text.startswith("Nhóm mình ai cần vay") and item.parent_id == "g42" and item.reactions == 2
     assert item.published_at == datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
     assert item.raw["csv_layout"] == "zalo_nhom"
-    assert error == LineError(3, "'Thời gian' is not a date: '2026-11-20 19:31'")
+    assert error == Refusal(3, "'Thời gian' is not a date: '2026-11-20 19:31'")
 
 
 def test_custom_mapping_from_json_reports_missing_header_columns(tmp_path: Path) -> None:

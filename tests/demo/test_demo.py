@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.connectors.jsonl_export import read_jsonl
-from mangxanh.core.items import RawItem
+from mangxanh.core.items import Numbered
 from mangxanh.demo.loader import DEMO_ACCOUNTS, demo_file_text, load_demo
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.cases.models import Case
@@ -16,8 +16,8 @@ from mangxanh.domains.content.service import Analysis
 
 def test_demo_file_is_valid_realistic_and_large_enough() -> None:
     parsed = list(read_jsonl(demo_file_text().splitlines()))
-    assert all(isinstance(p, RawItem) for p in parsed)
-    items = [p for p in parsed if isinstance(p, RawItem)]
+    assert all(isinstance(p, Numbered) for p in parsed)
+    items = [p.item for p in parsed if isinstance(p, Numbered)]
     assert len(items) >= 300
     kinds = Counter(i.kind for i in items)
     assert kinds["post"] >= 50 and kinds["comment"] >= 200

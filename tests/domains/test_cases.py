@@ -11,7 +11,8 @@ from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.service import history, verify_case_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.errors import Conflict, InvalidInput, InvalidTransition
 

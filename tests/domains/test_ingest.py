@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from mangxanh.core.items import RawItem
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.models import StoredFinding, StoredItem
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.worker.imports import import_jsonl
 
@@ -66,7 +67,8 @@ def test_import_skips_malformed_lines_and_keeps_the_good_ones(
     report = import_jsonl(session_factory, handle=io.BytesIO(data), source_name="yt", analysis=analysis,
                           batch_size=2)
     assert (report.lines_read, report.added, report.cases_opened) == (4, 2, 1)
-    assert [(e.line, "JSON" in e.reason or "'text'" in e.reason) for e in report.errors] == [(2, True), (4, True)]
+    assert [(e.position, "JSON" in e.reason or "'text'" in e.reason) for e in report.refused] == [(2, True),
+                                                                                                  (4, True)]
     again = import_jsonl(session_factory, handle=io.BytesIO(data), source_name="yt", analysis=analysis)
     assert (again.added, again.unchanged) == (0, 2)
     with session_factory() as check:

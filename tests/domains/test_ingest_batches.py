@@ -12,7 +12,8 @@ from mangxanh.core.items import RawItem
 from mangxanh.domains.audit.service import history, verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.models import StoredFinding, StoredItem
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 
 PUBLISHED = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -127,12 +128,17 @@ def test_case_histories_stay_chained_when_a_batch_adds_several_events_to_cases(
         assert (case.category, case.severity) == ("HATE_DISCRIM", "high")
 
 
-def test_a_batch_counts_each_key_once_and_keeps_its_last_text(session: Session, analysis: Analysis) -> None:
+def test_a_batch_stores_each_key_once_with_its_last_text_and_refuses_the_earlier_copies(
+    session: Session, analysis: Analysis,
+) -> None:
     source = get_or_create_source(session, name="mixed", kind="jsonl_export")
     ingest(session, source=source, items=[_raw("same", CLEAN), _raw("edit", CLEAN)], analysis=analysis)
     report = ingest(session, source=source, items=[
         _raw("same", CLEAN), _raw("edit", HATEFUL), _raw("edit", HATEFUL), _raw("fresh", CLEAN),
         _raw("fresh", CLEAN), _raw("twice", CLEAN), _raw("twice", HATEFUL)], analysis=analysis)
-    assert (report.added, report.updated, report.unchanged, report.cases_opened) == (2, 1, 3, 2)
+    assert (report.added, report.updated, report.unchanged, report.cases_opened) == (2, 1, 1, 2)
+    # Each earlier copy is refused, naming the later position that replaced it.
+    assert [(r.position, r.params["later"]) for r in report.refused] == [(2, 3), (4, 5), (6, 7)]
+    assert report.received == 7
     assert _item(session, "twice").text == HATEFUL and _item(session, "edit").text == HATEFUL
     assert len(session.scalars(select(StoredItem)).all()) == 4

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from mangxanh.core.items import RawItem
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.domains.rulebook.service import current_rules, rules_in_force, save_rules, shipped_text
 from mangxanh.domains.sources.service import get_or_create_source

@@ -13,7 +13,8 @@ from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.dry_run import dry_run_rules
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.training_rows import export_decisions
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 
 

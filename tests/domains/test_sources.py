@@ -17,7 +17,7 @@ from mangxanh.domains.sources.service import (
     set_paused,
     update_source,
 )
-from mangxanh.domains.sources.tokens import authenticate, issue_token, revoke_token
+from mangxanh.domains.sources.tokens import authenticate, issue_token, record_use, revoke_token
 from mangxanh.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
@@ -90,6 +90,9 @@ def test_tokens_are_stored_as_hashes_and_scoped_to_an_active_source(session: Ses
     token, clear = issue_token(session, source=source, name="Cổng đối tác")
     assert clear.startswith("mx_") and clear not in token.token_hash and token.prefix == clear[:10]
     assert authenticate(session, clear) == (token, source)
+    # Authenticating alone changes nothing; a push that stored something records the use.
+    assert token.last_used_at is None
+    record_use(token)
     assert token.last_used_at is not None
     with pytest.raises(Forbidden):
         authenticate(session, clear + "x")

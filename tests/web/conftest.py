@@ -11,7 +11,8 @@ from mangxanh.config import Settings
 from mangxanh.core.items import RawItem
 from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.web.app import create_app
 

@@ -140,10 +140,11 @@ def test_bad_items_are_refused_one_by_one_and_the_good_ones_go_in(
     body = response.json()
     assert (body["received"], body["added"], body["refused"]) == (13, 2, 11)
     errors = {e["index"]: e for e in body["errors"]}
-    assert sorted(errors) == [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]
+    assert sorted(errors) == [0, 1, 2, 4, 5, 6, 7, 9, 10, 11, 12]
     assert errors[1]["external_id"] == "no_text" and "'text'" in errors[1]["reason"]
     assert errors[2]["external_id"] is None
-    assert errors[3]["external_id"] == "ok_1" and "0" in errors[3]["reason"]
+    # The earlier of two items with one natural key is refused, naming the later one that is stored.
+    assert errors[0]["external_id"] == "ok_1" and "3" in errors[0]["reason"]
     assert "\\u0000" in errors[4]["reason"]
     assert errors[5]["external_id"] == "bad_date"
     assert "32" in errors[6]["reason"]
@@ -154,8 +155,7 @@ def test_bad_items_are_refused_one_by_one_and_the_good_ones_go_in(
     assert "'published_at'" in errors[11]["reason"]
     with session_factory() as s:
         stored = {key: text for key, text in s.execute(select(StoredItem.natural_key, StoredItem.text))}
-    # The first of two items with one natural key is the one kept.
-    assert stored == {"facebook:ok_1": record("ok_1")["text"], "facebook:ok_2": "Cảm ơn ad đã báo!"}
+    assert stored == {"facebook:ok_1": "Bản thứ hai của cùng một bài.", "facebook:ok_2": "Cảm ơn ad đã báo!"}
     [run] = runs_of(session_factory, source_id)
     assert (run.added, run.refused) == (2, 11)
 
@@ -276,7 +276,13 @@ def test_the_app_builds_the_shipped_analysis_for_pushes(
     assert app.state.analysis.threshold == app.state.settings.case_threshold
 
 
-def test_the_openapi_schema_documents_the_route(api: TestClient) -> None:
+def test_the_openapi_schema_documents_the_route_and_the_consoles_schema_is_for_staff_only(
+    api: TestClient, staff: int,
+) -> None:
+    anonymous = api.get("/api/openapi.json")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    assert api.get("/api/docs").status_code == 404
+    log_in(api)
     schema = api.get("/api/openapi.json").json()
     operation = schema["paths"][URL]["post"]
     assert set(operation["responses"]) >= {"200", "401", "403", "413", "422"}
@@ -297,3 +303,27 @@ def test_partners_get_a_schema_of_the_api_alone(api: TestClient) -> None:
     assert list(schema["paths"]) == [URL]
     assert set(schema["components"]["schemas"]) >= {"PushResult", "ItemError", "ApiError", "BatchRefused"}
     assert "PartnerToken" in schema["components"]["securitySchemes"]
+
+
+def test_a_token_reaches_only_its_own_sources_items(
+    api: TestClient, partner: tuple[int, str], session_factory: sessionmaker[Session]
+) -> None:
+    owner_id, owner_token = partner
+    with session_factory() as s:
+        other = create_source(s, name="Đối tác khác", kind="api")
+        _token, other_token = issue_token(s, source=other, name="máy chủ khác")
+        s.commit()
+    assert api.post(URL, json={"items": [record("fb_1", HATEFUL)]}, headers=auth(owner_token)).json()["added"] == 1
+    rewrite = {"items": [record("fb_1", "Nội dung đã bị thay", author="Kẻ mạo danh")]}
+    refused = api.post(URL, json=rewrite, headers={**auth(other_token), "Accept-Language": "en"})
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["index"] == 0 and error["external_id"] == "fb_1" and "another source" in error["reason"]
+    mixed = api.post(URL, json={"items": [record("fb_1", HATEFUL), record("fb_9")]}, headers=auth(other_token))
+    assert mixed.status_code == 200
+    assert (mixed.json()["added"], mixed.json()["unchanged"], mixed.json()["refused"]) == (1, 0, 1)
+    with session_factory() as s:
+        item = s.scalars(select(StoredItem).where(StoredItem.external_id == "fb_1")).one()
+        assert (item.text, item.author, item.source_id) == (HATEFUL, None, owner_id)
+        # The refused push changed nothing of the other source, not even its token's last use.
+        assert [r.added for r in s.scalars(select(SourceRun).where(SourceRun.source_id == other.id))] == [1]

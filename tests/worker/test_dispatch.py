@@ -66,7 +66,7 @@ def test_an_export_leaves_as_json_batches_and_bad_lines_are_reported(broker: tup
     report = enqueue_jsonl(app, handle=io.BytesIO(EXPORT), source_id=7, batch_size=2, origin="export.jsonl",
                            max_text_chars=1000)
     assert (report.lines_read, report.records, report.batches) == (7, 5, 4)
-    assert [(e.line, e.reason.split(" (")[0]) for e in report.errors] == [(3, "not valid JSON"),
+    assert [(e.position, e.reason.split(" (")[0]) for e in report.errors] == [(3, "not valid JSON"),
                                                                           (7, report.errors[1].reason)]
     assert "platform" in report.errors[1].reason
     messages = _messages(client, INGEST_QUEUE)

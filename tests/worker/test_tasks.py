@@ -12,15 +12,17 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from mangxanh.connectors.jsonl_export import parse_record
 from mangxanh.core.analysis.campaigns import CampaignIndex
 from mangxanh.db import make_engine, make_session_factory, unit_of_work
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.audit.service import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.models import StoredItem
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
-from mangxanh.worker.tasks import ingest_records, parse_batch
+from mangxanh.worker.tasks import ingest_records
 
 INSULT = "Thằng óc chó kia im mồm đi, đồ mất dạy"
 CLEAN = "Chúc mọi người cuối tuần vui vẻ bên gia đình"
@@ -35,14 +37,20 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_batch_is_parsed_in_key_order_and_bad_records_are_refused() -> None:
+def test_bad_records_are_refused_by_position_and_a_key_given_twice_keeps_its_last_text(
+    session_factory: sessionmaker[Session], analysis: Analysis,
+) -> None:
+    with unit_of_work(session_factory) as session:
+        source_id = get_or_create_source(session, name="queue", kind="jsonl_export").id
     records = [_record("b", "hai"), {"platform": "myspace", "external_id": "x", "text": "?"}, _record("a", "một"),
                _record("b", "hai, sửa lại"), "not an object"]
-    items, refused = parse_batch(records, max_text_chars=1000)
-    assert [i.natural_key for i in items] == ["facebook:a", "facebook:b", "facebook:b"]
-    # A key given twice keeps its order, so the later text wins as it does inline.
-    assert [i.text for i in items][1:] == ["hai", "hai, sửa lại"]
-    assert [r.split(":")[0] for r in refused] == ["record 2", "record 5"]
+    outcome = ingest_records(session_factory, analysis=analysis, source_id=source_id, records=records)
+    assert outcome.report.added == 2
+    assert [(r.position, r.message()[:20]) for r in outcome.report.refused] == [
+        (1, "Sent again at positi"), (2, "'platform' must be o"), (5, "Each item must be a ")]
+    with unit_of_work(session_factory) as session:
+        texts = dict(session.execute(select(StoredItem.external_id, StoredItem.text)).all())
+    assert texts == {"a": "một", "b": "hai, sửa lại"}
 
 
 def test_a_replayed_batch_changes_nothing(session_factory: sessionmaker[Session], analysis: Analysis) -> None:
@@ -50,12 +58,12 @@ def test_a_replayed_batch_changes_nothing(session_factory: sessionmaker[Session]
         source_id = get_or_create_source(session, name="queue", kind="jsonl_export").id
     batch = [_record("1", INSULT), _record("2", CLEAN), _record("1", INSULT)]
     first = ingest_records(session_factory, analysis=analysis, source_id=source_id, records=batch)
-    assert (first.report.added, first.report.unchanged, first.attempts) == (2, 1, 1)
+    assert (first.report.added, first.report.unchanged, len(first.report.refused), first.attempts) == (2, 0, 1, 1)
     assert first.report.cases_opened == 1
     with unit_of_work(session_factory) as session:
         before = (_count(session, StoredItem), _count(session, Case), _count(session, CaseEvent))
     again = ingest_records(session_factory, analysis=analysis, source_id=source_id, records=batch)
-    assert (again.report.added, again.report.unchanged, again.report.cases_opened) == (0, 3, 0)
+    assert (again.report.added, again.report.unchanged, again.report.cases_opened) == (0, 2, 0)
     with unit_of_work(session_factory) as session:
         assert (_count(session, StoredItem), _count(session, Case), _count(session, CaseEvent)) == before
 
@@ -85,7 +93,7 @@ def test_a_batch_that_loses_a_race_is_rolled_back_and_retried_whole(
     # The other worker: it has stored item 1 and opened its case, and not committed yet.
     rival = factory()
     ingest(rival, source=get_or_create_source(rival, name="queue", kind="jsonl_export"),
-           items=parse_batch([_record("1", INSULT)], max_text_chars=1000)[0],
+           items=[parse_record(_record("1", INSULT))],
            analysis=replace(analysis, campaigns=CampaignIndex()))
     rival.flush()
     outcome: list[Any] = []

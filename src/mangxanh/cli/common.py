@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from mangxanh.core.items import Refusal
 
 app = typer.Typer(help="Mạng Xanh: monitoring, case handling and reporting.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -31,3 +36,11 @@ def open_database(current: Settings) -> tuple[Engine, sessionmaker[Session]]:
     require_current(current.effective_database_url)
     engine = make_engine(current.effective_database_url)
     return engine, make_session_factory(engine)
+
+
+def print_refusals(path: Path, refusals: Sequence[Refusal], shown: int = 50) -> None:
+    """Each refused line with its number and reason (in English, as the command line answers)."""
+    for refusal in refusals[:shown]:
+        typer.echo(f"{path}:{refusal.position}: skipped: {refusal.message()}", err=True)
+    if len(refusals) > shown:
+        typer.echo(f"... and {len(refusals) - shown} more lines skipped", err=True)

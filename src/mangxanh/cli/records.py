@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mangxanh.cli.common import app, fail, open_database, settings
+from mangxanh.cli.common import app, fail, open_database, print_refusals, settings
 
 if TYPE_CHECKING:
     from mangxanh.worker.imports import ImportReport
@@ -81,15 +81,12 @@ def ingest_file(
 
 
 def print_import_report(path: Path, report: ImportReport) -> None:
-    for error in report.errors[:50]:
-        typer.echo(f"{path}:{error.line}: skipped: {error.reason}", err=True)
-    if len(report.errors) > 50:
-        typer.echo(f"... and {len(report.errors) - 50} more malformed lines", err=True)
+    print_refusals(path, report.refused)
     for failure in report.detector_failures[:20]:
         typer.echo(f"detector failure: {failure}", err=True)
     typer.echo(
         f"{report.lines_read} lines: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{len(report.errors)} skipped; {report.findings} findings, {report.cases_opened} new cases, "
+        f"{len(report.refused)} skipped; {report.findings} findings, {report.cases_opened} new cases, "
         f"{report.cases_raised} cases raised by their campaign."
     )
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mangxanh.cli.common import app, fail, settings
+from mangxanh.cli.common import app, fail, print_refusals, settings
 from mangxanh.config import Settings
 
 if TYPE_CHECKING:
@@ -96,9 +96,6 @@ def enqueue_file(path: Path, *, source_name: str, progress: bool) -> None:
                                   on_progress=bar.update)
     finally:
         engine.dispose()
-    for error in report.errors[:50]:
-        typer.echo(f"{path}:{error.line}: skipped: {error.reason}", err=True)
-    if len(report.errors) > 50:
-        typer.echo(f"... and {len(report.errors) - 50} more malformed lines", err=True)
+    print_refusals(path, report.errors)
     typer.echo(f"{report.lines_read} lines: {report.records} records sent to the workers in {report.batches} "
                f"batches of up to {current.worker_batch_size}, {len(report.errors)} skipped.")

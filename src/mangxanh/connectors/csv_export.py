@@ -3,7 +3,7 @@
 Streaming like the JSON Lines reader: the file is read in chunks and never held whole, each
 physical line decoded on its own so that one bad byte costs one row. A header without the
 columns a layout needs stops the import before anything goes in; after that a broken row
-becomes a :class:`LineError` with the line it starts on and the good rows go on.
+becomes a :class:`Refusal` with the line it starts on and the good rows go on.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from mangxanh.connectors.csv_layouts import COUNTS, FIELDS, ColumnMapping, get_layout, normalise_header
 from mangxanh.connectors.feeds import stable_id
-from mangxanh.connectors.jsonl_export import MAX_LINE_BYTES, MAX_TEXT_CHARS, LineError
-from mangxanh.core.items import RawItem, item_problem
+from mangxanh.connectors.jsonl_export import MAX_LINE_BYTES, MAX_TEXT_CHARS
+from mangxanh.core.items import Numbered, RawItem, Refusal, item_problem
 from mangxanh.errors import InvalidInput
 
 MAX_FIELD_CHARS = 2_000  # any column but the text: names, ids, URLs
@@ -283,7 +283,7 @@ def _dialect(first_line: str) -> type[csv.Dialect]:
 
 
 def _rows(plan: _Plan, reader: Iterator[list[str]], feed: _LineFeed,
-          max_text_chars: int) -> Iterator[RawItem | LineError]:
+          max_text_chars: int) -> Iterator[Numbered | Refusal]:
     end = feed.count
     while True:
         start = end + 1
@@ -294,30 +294,30 @@ def _rows(plan: _Plan, reader: Iterator[list[str]], feed: _LineFeed,
             return
         except _RecordTooLong:
             end = feed.count
-            yield LineError(start, f"row longer than {MAX_RECORD_CHARS} characters (an unclosed quote?)")
+            yield Refusal(start, f"row longer than {MAX_RECORD_CHARS} characters (an unclosed quote?)")
             continue
         except csv.Error as exc:
             end = feed.count
-            yield LineError(start, f"not valid CSV ({exc})")
+            yield Refusal(start, f"not valid CSV ({exc})")
             continue
         end = feed.count
         if start <= feed.last_too_long <= end:
-            yield LineError(start, f"line longer than {MAX_LINE_BYTES} bytes")
+            yield Refusal(start, f"line longer than {MAX_LINE_BYTES} bytes")
         elif not any(field.strip() for field in row):
             continue
         elif start <= feed.last_bad_utf8 <= end:
-            yield LineError(start, "not valid UTF-8")
+            yield Refusal(start, "not valid UTF-8")
         elif len(row) != len(plan.headers):
-            yield LineError(start, f"expected {len(plan.headers)} fields, found {len(row)}")
+            yield Refusal(start, f"expected {len(plan.headers)} fields, found {len(row)}")
         else:
             try:
-                yield plan.item(row, start, max_text_chars)
+                yield Numbered(start, plan.item(row, start, max_text_chars))
             except ValueError as exc:
-                yield LineError(start, str(exc))
+                yield Refusal(start, str(exc))
 
 
 def read_csv(source: Iterable[bytes] | IO[bytes], layout: str | ColumnMapping, *,
-             max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[RawItem | LineError]:
+             max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[Numbered | Refusal]:
     """Check the header now (raising InvalidInput), then yield an item or an error per data row."""
     mapping = get_layout(layout)
     feed = _LineFeed(_chunks(source))

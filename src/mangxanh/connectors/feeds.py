@@ -23,7 +23,7 @@ import lxml.html
 
 from mangxanh.connectors.jsonl_export import MAX_TEXT_CHARS
 from mangxanh.connectors.safe_http import FetchError, FetchPolicy, fetch
-from mangxanh.core.items import RawItem
+from mangxanh.core.items import Numbered, RawItem
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 MAX_ENTRIES = 1000
@@ -46,12 +46,16 @@ class EntryError:
 
 @dataclass(frozen=True, slots=True)
 class FeedResult:
-    items: list[RawItem] = field(default_factory=list)
+    entries: list[Numbered] = field(default_factory=list)
     errors: list[EntryError] = field(default_factory=list)
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
     title: str | None = None
+
+    @property
+    def items(self) -> list[RawItem]:
+        return [entry.item for entry in self.entries]
 
 
 def html_to_text(markup: str) -> str:
@@ -155,17 +159,18 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "",
     if not parsed.get("version") and not parsed.entries:
         raise FetchError("{url} is not an RSS or Atom feed", url=url[:200])
     feed_title = html_to_text(parsed.feed.get("title") or "")[:500] or None
-    items: list[RawItem] = []
+    entries: list[Numbered] = []
     errors: list[EntryError] = []
     for number, entry in enumerate(parsed.entries, start=1):
         if number > max_entries:
             errors.append(EntryError(number, f"the feed has more than {max_entries} entries; the rest were skipped"))
             break
         try:
-            items.append(parse_entry(entry, feed_url=url, feed_title=feed_title, max_text_chars=max_text_chars))
+            entries.append(Numbered(number, parse_entry(entry, feed_url=url, feed_title=feed_title,
+                                                        max_text_chars=max_text_chars)))
         except ValueError as exc:
             errors.append(EntryError(number, str(exc), _web_link(entry.get("link"))))
-    return FeedResult(items=items, errors=errors, title=feed_title)
+    return FeedResult(entries=entries, errors=errors, title=feed_title)
 
 
 def read_feed(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modified: str | None = None,
@@ -179,5 +184,5 @@ def read_feed(url: str, policy: FetchPolicy, *, etag: str | None = None, last_mo
         return FeedResult(etag=new_etag or etag, last_modified=new_modified or last_modified, not_modified=True)
     parsed = parse_feed(result.body, url=result.url_final, content_type=result.headers.get("content-type", ""),
                         max_text_chars=max_text_chars, max_entries=max_entries)
-    return FeedResult(items=parsed.items, errors=parsed.errors, etag=new_etag, last_modified=new_modified,
+    return FeedResult(entries=parsed.entries, errors=parsed.errors, etag=new_etag, last_modified=new_modified,
                       title=parsed.title)

@@ -1,31 +1,64 @@
 """Platform exports in JSON Lines (the format is documented in docs/import-format.md).
 
 Parsing is streaming: a file of any size is read line by line, and a bad line becomes a
-:class:`LineError` with its number while the good lines go on.
+:class:`Refusal` with its number while the good lines go on.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mangxanh.core.items import PLATFORMS, RawItem, item_problem, unstorable_text
+from mangxanh.core.analysis.types import msgid
+from mangxanh.core.items import PLATFORMS, Numbered, RawItem, Refusal, item_problem, unstorable_text
 
 MAX_LINE_BYTES = 1_000_000
 MAX_DEPTH = 32
 MAX_TEXT_CHARS = 20_000
+MAX_EXTERNAL_ID_ECHO = 200
 _COUNTS = ("reactions", "shares", "comments", "author_followers")
 _OPTIONAL_STRINGS = ("url", "author", "author_handle", "parent_id")
 
 
-@dataclass(frozen=True, slots=True)
-class LineError:
-    line: int
-    reason: str
+def _finite(number: str) -> float:
+    value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {number[:40]} is too large")
+    return value
+
+
+def _not_a_number(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        record[key] = value
+    return record
+
+
+# Stricter than json.loads, the same for files and pushes: NaN, Infinity and numbers past a float
+# (1e999 would be stored as Infinity, which PostgreSQL refuses) are not JSON; a key given twice is
+# refused rather than silently taking its last value (a second "text" must not hide the first).
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_not_a_number, object_pairs_hook=_unique_keys)
+
+
+def decode_json(document: str) -> Any:
+    """Decode one JSON document strictly; ValueError says what is wrong, in English."""
+    try:
+        return _DECODER.decode(document)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        # Hostile nesting exhausts the decoder's recursion before any depth check could run.
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
 
 
 def _problem(record: dict[str, Any], max_text_chars: int) -> str | None:
@@ -119,25 +152,49 @@ def parse_record(record: Any, *, max_text_chars: int = MAX_TEXT_CHARS) -> RawIte
     return item
 
 
-def read_jsonl(lines: Iterable[bytes], *, max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[RawItem | LineError]:
-    """Yield an item or an error for every non-blank line, in order."""
+def read_jsonl(lines: Iterable[bytes], *, max_text_chars: int = MAX_TEXT_CHARS) -> Iterator[Numbered | Refusal]:
+    """Yield an item (with its line number) or an error for every non-blank line, in order."""
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_BYTES:
-            yield LineError(number, f"line longer than {MAX_LINE_BYTES} bytes")
+            yield Refusal(number, f"line longer than {MAX_LINE_BYTES} bytes")
             continue
         if not line.strip():
             continue
         try:
-            decoded = line.decode("utf-8")
+            # A byte order mark may open the file (editors on Windows write one), as CSV allows.
+            decoded = line.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
-            yield LineError(number, "not valid UTF-8")
+            yield Refusal(number, "not valid UTF-8")
             continue
         try:
-            record = json.loads(decoded)
-        except json.JSONDecodeError as exc:
-            yield LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        try:
-            yield parse_record(record, max_text_chars=max_text_chars)
+            yield Numbered(number, parse_record(decode_json(decoded), max_text_chars=max_text_chars))
         except ValueError as exc:
-            yield LineError(number, str(exc))
+            yield Refusal(number, str(exc))
+
+
+def _echoed_id(record: Any) -> str | None:
+    """The record's external id as sent, cut short, to name a refused record to its sender."""
+    value = record.get("external_id") if isinstance(record, dict) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value)[:MAX_EXTERNAL_ID_ECHO]
+
+
+def read_records(records: Iterable[Any], *, max_text_chars: int = MAX_TEXT_CHARS, first: int = 0
+                 ) -> Iterator[Numbered | Refusal]:
+    """Decoded records (a pushed batch, a worker's batch), each an item or a refusal; positions from ``first``."""
+    for position, record in enumerate(records, start=first):
+        if not isinstance(record, dict):
+            yield Refusal(position, msgid("Each item must be a JSON object."))
+            continue
+        try:
+            item = parse_record(record, max_text_chars=max_text_chars)
+        except ValueError as exc:
+            yield Refusal(position, str(exc), external_id=_echoed_id(record))
+            continue
+        # A line of a file is bounded as it is read; a record pushed inside a batch only here.
+        if len(json.dumps(record, ensure_ascii=False).encode("utf-8")) > MAX_LINE_BYTES:
+            yield Refusal(position, msgid("The item is larger than {limit} bytes."), {"limit": MAX_LINE_BYTES},
+                          external_id=_echoed_id(record))
+        else:
+            yield Numbered(position, item)

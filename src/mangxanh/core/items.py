@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +44,33 @@ class RawItem:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """An item with its place in what delivered it: a file's line, a pushed batch's index, a feed's entry."""
+
+    position: int
+    item: RawItem
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An entry of a delivery that was not stored: its position, why (an English msgid), its external id if known.
+
+    Connectors refuse what they cannot read (a line that is not JSON, a CSV row with a bad date);
+    the intake port refuses what may not be stored (a duplicate, another source's item).
+    """
+
+    position: int
+    reason: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    external_id: str | None = None
+
+    def message(self, translate: Callable[[str], str] = str) -> str:
+        """The reason in the language of ``translate`` (English as given by default)."""
+        text = translate(self.reason)
+        return text.format(**self.params) if self.params else text
+
+
 def unstorable_text(value: str) -> str | None:
     """Why a string cannot be stored as text (a NUL, an unpaired surrogate), or None."""
     if "\x00" in value:
@@ -78,3 +105,15 @@ def item_problem(item: RawItem) -> str | None:
         if problem:
             return f"'{name}' {problem}"
     return None
+
+
+def split_entries(entries: Iterable[Numbered | Refusal]) -> tuple[list[Numbered], list[Refusal]]:
+    """A connector's entries as the items it read and the entries it refused."""
+    items: list[Numbered] = []
+    refused: list[Refusal] = []
+    for entry in entries:
+        if isinstance(entry, Numbered):
+            items.append(entry)
+        else:
+            refused.append(entry)
+    return items, refused

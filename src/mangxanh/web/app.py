@@ -7,24 +7,38 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mangxanh.config import Settings, get_settings
 from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import load_taxonomy
-from mangxanh.db import make_engine, make_session_factory
+from mangxanh.db import is_busy, make_engine, make_session_factory
+from mangxanh.domains.accounts.models import User
 from mangxanh.errors import Forbidden, NotFound
 from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import INGEST_LOCK, CsrfRejected, LoginRequired, login_redirect_url, render, shared_analysis
+from mangxanh.web.deps import (
+    INGEST_LOCK,
+    CsrfRejected,
+    LoginRequired,
+    current_user,
+    login_redirect_url,
+    render,
+    shared_analysis,
+)
 from mangxanh.web.routes import api, auth, cases, rules, sources
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.scheduler import SourceScheduler
+
+# Seconds a client is asked to wait before sending again a request the database was too busy for.
+BUSY_RETRY_AFTER_S = 2
 
 SECURITY_HEADERS = {
     # Everything is served from here: no CDN, no inline script (government networks are closed).
@@ -39,7 +53,8 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> FastAPI:
     """The console and API. ``scheduler`` also runs due sources in this process (embedded default)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, busy_timeout_s=settings.db_busy_timeout_s,
+                         lock_timeout=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,8 +68,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             runner.stop()
         engine.dispose()
 
-    app = FastAPI(title="Mạng Xanh", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
-                  lifespan=lifespan)
+    # The schema of the whole app, console included, is for signed-in staff (routes/console_schema);
+    # partners read the push API's own schema at /api/v1/openapi.json. No Swagger page: it loads
+    # scripts from a CDN, which the CSP and closed government networks block.
+    app = FastAPI(title="Mạng Xanh", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
@@ -88,6 +105,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
 
     _install_error_pages(app)
 
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def console_schema(user: User = Depends(current_user)) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -113,6 +134,26 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=403)
         return render(request, "error.html", {"message": message}, status_code=403)
+
+    @app.exception_handler(DBAPIError)
+    async def _busy(request: Request, exc: DBAPIError) -> Response:
+        # Nothing was stored (the transaction rolled back), so the same request can simply be sent again.
+        if not is_busy(exc):
+            raise exc
+        message = _("The system is busy. Nothing was changed; please try again in a few seconds.")
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        response = render(request, "error.html", {"message": message}, status_code=503)
+        response.headers.update(headers)
+        return response
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        message = _("Someone else changed this case meanwhile. Reload it and try again.")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=409)
+        return render(request, "error.html", {"message": message}, status_code=409)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -31,7 +31,12 @@ class CsrfRejected(Exception):
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    """One transaction per request: committed when the route returns, rolled back if it raises.
+
+    Used only through :data:`DbSession`, whose function scope runs the commit before the response
+    is sent: a client that has its answer can rely on what it did being stored, and a commit that
+    fails is answered as an error instead of after a success already sent.
+    """
     session: Session = request.app.state.sessions()
     try:
         yield session
@@ -41,6 +46,11 @@ def db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# The request's session, for routes and dependencies alike (one session per request: FastAPI
+# caches a dependency per scope, so every user must ask for it with the same scope).
+DbSession = Annotated[Session, Depends(db, scope="function")]
 
 
 def web_session(request: Request) -> WebSession:
@@ -53,7 +63,7 @@ def taxonomy(request: Request) -> Taxonomy:
     return value
 
 
-def current_user(request: Request, session: Session = Depends(db)) -> User:
+def current_user(*, request: Request, session: DbSession) -> User:
     """The signed-in staff member; anyone else is sent to the login page and told why."""
     ws = web_session(request)
     user = get_user(session, user_id=ws.user_id) if ws.user_id is not None else None

@@ -18,7 +18,8 @@ from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mangxanh.connectors.jsonl_export import LineError, read_jsonl
+from mangxanh.connectors.jsonl_export import read_jsonl
+from mangxanh.core.items import Refusal, split_entries
 from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.schedule import due_sources
@@ -31,7 +32,7 @@ class EnqueueReport:
     lines_read: int = 0
     records: int = 0
     batches: int = 0
-    errors: list[LineError] = field(default_factory=list)
+    errors: list[Refusal] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
 
 
@@ -70,8 +71,9 @@ def enqueue_jsonl(
             chunk = list(islice(entries, batch_size))
             if not chunk:
                 return report
-            records = [dict(entry.raw) for entry in chunk if not isinstance(entry, LineError)]
-            report.errors.extend(entry for entry in chunk if isinstance(entry, LineError))
+            read, refused = split_entries(chunk)
+            records = [dict(entry.item.raw) for entry in read]
+            report.errors.extend(refused)
             report.lines_read += len(chunk)
             if records:
                 report.task_ids.append(send_batch(app, source_id=source_id, records=records,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.connectors.csv_export import read_csv
 from mangxanh.connectors.csv_layouts import ColumnMapping
-from mangxanh.connectors.jsonl_export import LineError, read_jsonl
-from mangxanh.core.items import RawItem
+from mangxanh.connectors.jsonl_export import read_jsonl
+from mangxanh.core.items import Numbered, Refusal, split_entries
 from mangxanh.db import unit_of_work
-from mangxanh.domains.content.service import Analysis, IngestReport, ingest, warm_campaigns
+from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.service import Analysis, warm_campaigns
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.service import get_or_create_source
 
@@ -25,34 +26,19 @@ DEFAULT_BATCH = 500
 
 
 @dataclass
-class ImportReport(IngestReport):
+class ImportReport(IntakeReport):
     lines_read: int = 0
-    errors: list[LineError] = field(default_factory=list)
-
-    def absorb(self, batch: IngestReport) -> None:
-        self.added += batch.added
-        self.updated += batch.updated
-        self.unchanged += batch.unchanged
-        self.cases_opened += batch.cases_opened
-        self.cases_raised += batch.cases_raised
-        self.findings += batch.findings
-        self.detector_failures.extend(batch.detector_failures)
 
 
-def _batches(entries: Iterator[RawItem | LineError], size: int, report: ImportReport) -> Iterator[list[RawItem]]:
+def _batches(entries: Iterator[Numbered | Refusal], size: int, report: ImportReport
+             ) -> Iterator[tuple[list[Numbered], list[Refusal]]]:
+    """The file's entries a batch at a time, as what was read and what was refused."""
     while True:
         chunk = list(islice(entries, size))
         if not chunk:
             return
-        items = []
-        for entry in chunk:
-            if isinstance(entry, LineError):
-                report.errors.append(entry)
-            else:
-                items.append(entry)
         report.lines_read += len(chunk)
-        if items:
-            yield items
+        yield split_entries(chunk)
 
 
 class _CollectorPacing:
@@ -91,20 +77,22 @@ class _CollectorPacing:
             gc.freeze()
 
 
-def _store_batch(factory: sessionmaker[Session], *, source_id: int, items: list[RawItem], analysis: Analysis
-                 ) -> IngestReport:
+def _store_batch(factory: sessionmaker[Session], *, source_id: int, items: list[Numbered], refused: list[Refusal],
+                 analysis: Analysis) -> IntakeReport:
     with unit_of_work(factory) as session:
-        return ingest(session, source=session.get_one(Source, source_id), items=items, analysis=analysis)
+        return take_in(session, source=session.get_one(Source, source_id), delivered=items, refused=refused,
+                       analysis=analysis)
 
 
 def import_entries(
-    factory: sessionmaker[Session], *, entries: Iterator[RawItem | LineError], handle: BinaryIO, source_name: str,
+    factory: sessionmaker[Session], *, entries: Iterator[Numbered | Refusal], handle: BinaryIO, source_name: str,
     analysis: Analysis, source_kind: str, batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Stream parsed entries into the database. Malformed lines are reported, good ones go in.
 
-    Each batch commits on its own, so an interrupted import keeps what it stored and a rerun
+    Each batch is one delivery to the intake port and commits on its own (with its run record in
+    the source's history), so an interrupted import keeps what it stored and a rerun
     adds only the rest (ingestion is idempotent). Memory does not grow with the file: one batch
     is held at a time, and the campaign index is bounded. ``handle`` is the file being read, for
     the progress callback (bytes read since the last call).
@@ -116,8 +104,9 @@ def import_entries(
     position = 0
     collector = _CollectorPacing()
     with collector.paced():
-        for items in _batches(entries, batch_size, report):
-            report.absorb(_store_batch(factory, source_id=source_id, items=items, analysis=analysis))
+        for items, refused in _batches(entries, batch_size, report):
+            report.absorb(_store_batch(factory, source_id=source_id, items=items, refused=refused,
+                                       analysis=analysis))
             collector.batch_done()
             if on_progress is not None:
                 now = handle.tell()

@@ -13,27 +13,25 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from celery import Celery, Task
 from celery.signals import worker_process_init, worker_process_shutdown
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from mangxanh.config import Settings, load_settings
-from mangxanh.connectors.jsonl_export import parse_record
+from mangxanh.connectors.jsonl_export import read_records
 from mangxanh.connectors.robots import RobotsCache
 from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.analysis.types import Item
-from mangxanh.core.items import RawItem
-from mangxanh.db import make_engine, make_session_factory, unit_of_work
-from mangxanh.domains.content.service import Analysis, IngestReport, default_analysis, ingest, warm_campaigns
+from mangxanh.core.items import split_entries
+from mangxanh.db import is_conflict, make_engine, make_session_factory, unit_of_work, with_conflict_retries
+from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.service import Analysis, default_analysis, warm_campaigns
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.runner import run_source as run_pulled_source
 from mangxanh.domains.sources.schedule import RunOutcome
@@ -43,78 +41,35 @@ from mangxanh.worker.dispatch import enqueue_due_sources
 
 log = logging.getLogger("mangxanh.worker")
 
-T = TypeVar("T")
 
-# Two transactions touching the same rows: serialization failure and deadlock. Unique violations
-# are IntegrityError, and a case changed under us is StaleDataError (its version column).
-_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
-CONFLICT_ATTEMPTS = 6
 # The database itself unreachable: the message is retried later rather than dropped.
 UNREACHABLE_RETRIES = 30
 UNREACHABLE_MAX_WAIT_S = 60
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """Whether a concurrent transaction made this one fail, so that running it again will succeed."""
-    if isinstance(exc, IntegrityError | StaleDataError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES
-    return False
-
-
-def with_conflict_retries(work: Callable[[], T], *, label: str, attempts: int = CONFLICT_ATTEMPTS) -> tuple[T, int]:
-    """Run ``work`` (one whole transaction) again while it loses to a concurrent one; bounded."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work(), attempt
-        except Exception as exc:
-            if not is_conflict(exc) or attempt == attempts:
-                raise
-            reason = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__
-            log.info("%s: conflict with a concurrent transaction (%s); attempt %d of %d", label, reason,
-                     attempt + 1, attempts)
-            # Jitter, so that two workers that collided do not collide again in step.
-            time.sleep(random.uniform(0.01, 0.05 * 2**attempt))  # noqa: S311 - not for security
-    raise AssertionError("unreachable")
-
-
 @dataclass
 class BatchOutcome:
-    report: IngestReport
+    report: IntakeReport
     records: int
-    refused: list[str]
     attempts: int
-
-
-def parse_batch(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], list[str]]:
-    """Items in natural-key order, and why the refused records were refused.
-
-    Sorting makes every worker insert keys in one global order, so two overlapping batches wait
-    for each other instead of deadlocking. The sort is stable: a key given twice keeps its last text.
-    """
-    items: list[RawItem] = []
-    refused: list[str] = []
-    for position, record in enumerate(records):
-        try:
-            items.append(parse_record(record, max_text_chars=max_text_chars))
-        except ValueError as exc:
-            refused.append(f"record {position + 1}: {exc}")
-    items.sort(key=lambda item: item.natural_key)
-    return items, refused
 
 
 def ingest_records(factory: sessionmaker[Session], *, analysis: Analysis, source_id: int, records: list[Any],
                    label: str = "batch") -> BatchOutcome:
-    """Ingest one batch of export records in one transaction, retried whole on a conflict."""
-    items, refused = parse_batch(records, max_text_chars=analysis.max_text_chars)
+    """Ingest one batch of export records in one transaction, retried whole on a conflict.
 
-    def attempt() -> IngestReport:
+    Records are numbered from 1 in the batch; the intake port stores them in natural-key order,
+    so that overlapping batches of two workers wait for each other instead of deadlocking.
+    """
+    delivered, unreadable = split_entries(read_records(records, max_text_chars=analysis.max_text_chars, first=1))
+
+    def attempt() -> IntakeReport:
         with unit_of_work(factory) as session:
-            return ingest(session, source=session.get_one(Source, source_id), items=items, analysis=analysis)
+            return take_in(session, source=session.get_one(Source, source_id), delivered=delivered,
+                           refused=unreadable, analysis=analysis)
 
     report, attempts = with_conflict_retries(attempt, label=label)
-    return BatchOutcome(report, len(records), refused, attempts)
+    return BatchOutcome(report, len(records), attempts)
 
 
 @dataclass
@@ -199,14 +154,14 @@ def ingest_batch(task: Task, source_id: int, records: list[dict[str, Any]], orig
             raise
         raise _retry_later(task, exc, label) from exc
     r = outcome.report
-    for problem in outcome.refused[:20]:
-        log.warning("%s: refused %s", label, problem)
+    for refusal in r.refused[:20]:
+        log.warning("%s: refused record %d: %s", label, refusal.position, refusal.message())
     for failure in r.detector_failures[:20]:
         log.warning("%s: detector failure: %s", label, failure)
     log.info("%s committed: %d added, %d updated, %d unchanged, %d refused, %d findings, %d new cases; "
-             "attempt %d, %.2f s", label, r.added, r.updated, r.unchanged, len(outcome.refused), r.findings,
+             "attempt %d, %.2f s", label, r.added, r.updated, r.unchanged, len(r.refused), r.findings,
              r.cases_opened, outcome.attempts, time.perf_counter() - started)
-    return {"added": r.added, "updated": r.updated, "unchanged": r.unchanged, "refused": len(outcome.refused),
+    return {"added": r.added, "updated": r.updated, "unchanged": r.unchanged, "refused": len(r.refused),
             "cases_opened": r.cases_opened}
 
 

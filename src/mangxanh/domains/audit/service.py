@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.cases.models import Case
 
 GENESIS = "0" * 64
 
@@ -39,8 +40,13 @@ class CaseHistoryWriter:
     Ingesting a batch adds several events to each of hundreds of cases: the head (last seq and
     hash) of every chain is read in one query and then kept here, and the rows are written by
     one multi-row INSERT in :meth:`write` (they are never read back as objects, so the ORM's
-    bookkeeping is skipped). A writer belongs to one transaction: events appended meanwhile by
-    anyone else would not be seen, and the (case_id, seq) unique constraint refuses the insert.
+    bookkeeping is skipped). A writer belongs to one transaction.
+
+    Reading a head locks the cases' rows (in id order, so that two writers never wait for each
+    other in a circle) until the transaction ends: two transactions appending to one case would
+    otherwise both read seq N and both write N + 1, and the second would fail on the (case_id,
+    seq) unique key. On PostgreSQL the second now waits, then reads the first one's events; on
+    SQLite transactions take the write lock when they begin, so they never overlap at all.
     """
 
     def __init__(self, session: Session) -> None:
@@ -53,6 +59,7 @@ class CaseHistoryWriter:
         wanted = {case_id for case_id in case_ids if case_id not in self._heads}
         if not wanted:
             return
+        self._session.execute(select(Case.id).where(Case.id.in_(wanted)).order_by(Case.id).with_for_update())
         last = (
             select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
             .where(CaseEvent.case_id.in_(wanted)).group_by(CaseEvent.case_id).subquery()
@@ -87,10 +94,19 @@ class CaseHistoryWriter:
         self._rows.append(row)
         self._heads[case_id] = (seq + 1, digest)
 
+    @property
+    def pending(self) -> int:
+        """How many events are appended and not written yet."""
+        return len(self._rows)
+
+    def take_rows(self) -> list[dict[str, Any]]:
+        """The appended rows, handed over instead of written (a bulk loader copies them itself)."""
+        rows, self._rows = self._rows, []
+        return rows
+
     def write(self) -> None:
-        if self._rows:
-            self._session.execute(insert(CaseEvent).execution_options(render_nulls=True), self._rows)
-            self._rows = []
+        if rows := self.take_rows():
+            self._session.execute(insert(CaseEvent).execution_options(render_nulls=True), rows)
 
 
 def record_event(

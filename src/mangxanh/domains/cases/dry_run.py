@@ -12,9 +12,8 @@ from mangxanh.core.rules import RuleSet, evaluate
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.context import rule_context
+from mangxanh.domains.content.context import stored_contexts
 from mangxanh.domains.content.models import StoredItem
-from mangxanh.domains.sources.models import Source
 
 
 @dataclass
@@ -30,7 +29,8 @@ def dry_run_rules(session: Session, *, rules: RuleSet, taxonomy: Taxonomy, thres
     items = session.scalars(
         select(StoredItem).options(selectinload(StoredItem.findings)).order_by(StoredItem.id.desc()).limit(last)
     ).all()
-    kinds = {row.id: row.kind for row in session.execute(select(Source.id, Source.kind))}
+    # The same context the items had when ingested: their source and their campaign's size now.
+    contexts = stored_contexts(session, items)
     open_cases = {
         case.item_id: case for case in session.scalars(
             select(Case).where(Case.item_id.in_([i.id for i in items]), Case.status != CaseStatus.CLOSED.value))
@@ -38,7 +38,7 @@ def dry_run_rules(session: Session, *, rules: RuleSet, taxonomy: Taxonomy, thres
     changes = []
     for item in items:
         verdict = evaluate([f.as_finding() for f in item.findings],
-                           rule_context(item, source_kind=kinds.get(item.source_id, "")),
+                           contexts[item.id],
                            rules=rules, taxonomy=taxonomy, threshold=threshold)
         case = open_cases.get(item.id)
         change = RuleChange(item.id, item.natural_key)

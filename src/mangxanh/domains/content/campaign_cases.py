@@ -19,9 +19,8 @@ from mangxanh.core.workflow import CaseStatus
 from mangxanh.db import utcnow
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.service import CaseIntake
-from mangxanh.domains.content.context import rule_context
+from mangxanh.domains.content.context import stored_contexts
 from mangxanh.domains.content.models import StoredItem
-from mangxanh.domains.sources.models import Source
 
 
 def reweigh_campaign_cases(
@@ -37,21 +36,20 @@ def reweigh_campaign_cases(
     if not clusters:
         return 0
     rows = session.execute(
-        select(StoredItem, Source.kind, Case).join(Case, Case.item_id == StoredItem.id)
-        .join(Source, Source.id == StoredItem.source_id)
+        select(StoredItem, Case).join(Case, Case.item_id == StoredItem.id)
         .where(StoredItem.cluster_id.in_(clusters), Case.status != CaseStatus.CLOSED.value)
         .options(selectinload(StoredItem.findings))
     ).all()
-    earlier = [(item, kind, case) for item, kind, case in rows if item.natural_key not in skip_keys]
+    earlier = [(item, case) for item, case in rows if item.natural_key not in skip_keys]
     if not earlier:
         return 0
-    intake = CaseIntake(session, items=[item for item, _, _ in earlier], threshold=threshold, taxonomy=taxonomy)
+    items = [item for item, _ in earlier]
+    contexts = stored_contexts(session, items, sizes=grown)
+    intake = CaseIntake(session, items=items, threshold=threshold, taxonomy=taxonomy)
     now = utcnow()
     raised = 0
-    for item, kind, case in earlier:
-        assert item.cluster_id is not None
-        context = rule_context(item, source_kind=kind, cluster_size=grown[item.cluster_id])
-        verdict = evaluate([f.as_finding() for f in item.findings], context, rules=rules, taxonomy=taxonomy,
+    for item, case in earlier:
+        verdict = evaluate([f.as_finding() for f in item.findings], contexts[item.id], rules=rules, taxonomy=taxonomy,
                            threshold=threshold)
         if verdict is None:
             continue

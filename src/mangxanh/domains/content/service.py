@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -182,37 +182,34 @@ def _fill(stored: StoredItem, raw: RawItem) -> None:
         setattr(stored, name, value)
 
 
-def ingest(
-    session: Session, *, source: Source, items: Iterable[RawItem], analysis: Analysis,
+def store_items(
+    session: Session, *, source: Source, items: Sequence[RawItem], known: Mapping[str, StoredItem],
+    analysis: Analysis,
 ) -> IngestReport:
-    """Store and analyse items. The same item twice adds nothing; an edited item is re-analysed.
+    """Store and analyse a delivery's items: new ones are added, edited ones analysed again, the same text skipped.
 
-    The caller owns the transaction; call this once per batch so that a crash loses one batch.
+    Called by the intake port (intake.take_in), which has already refused what may not be stored:
+    every key appears once, and ``known`` holds the stored items of those keys, all this source's.
     """
     report = IngestReport()
-    batch = list(items)
-    keys = [raw.natural_key for raw in batch]
-    known = {s.natural_key: s for s in session.scalars(select(StoredItem).where(StoredItem.natural_key.in_(keys)))}
-    # A key seen twice in a batch is analysed once, with its last text.
-    queued: dict[str, StoredItem | RawItem] = {}
-    for raw in batch:
-        key = raw.natural_key
-        current = queued.get(key) or known.get(key)
-        if current is not None and current.content_hash == raw.content_hash:
+    queued: list[StoredItem | RawItem] = []
+    for raw in items:
+        current = known.get(raw.natural_key)
+        if current is None:
+            report.added += 1
+            queued.append(raw)
+        elif current.content_hash == raw.content_hash:
             report.unchanged += 1
-        elif isinstance(current, StoredItem):
-            report.updated += key not in queued
-            _fill(current, raw)
-            queued[key] = current
         else:
-            report.added += current is None
-            queued[key] = raw
+            report.updated += 1
+            _fill(current, raw)
+            queued.append(current)
     # The rules saved in the console since this process started apply from this batch on.
     rules = current_rules(session, taxonomy=analysis.taxonomy, fallback=analysis.rules)
-    grown = _analyse_and_store(session, items=list(queued.values()), source=source, analysis=analysis, rules=rules,
-                               report=report)
-    report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys=queued.keys(), rules=rules,
-                                                  taxonomy=analysis.taxonomy, threshold=analysis.threshold)
+    grown = _analyse_and_store(session, items=queued, source=source, analysis=analysis, rules=rules, report=report)
+    report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys={i.natural_key for i in queued},
+                                                  rules=rules, taxonomy=analysis.taxonomy,
+                                                  threshold=analysis.threshold)
     return report
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +19,10 @@ from mangxanh.connectors.feeds import read_feed
 from mangxanh.connectors.robots import RobotsCache
 from mangxanh.connectors.safe_http import FetchError, FetchPolicy
 from mangxanh.connectors.web_pages import read_page
-from mangxanh.core.items import RawItem
+from mangxanh.core.items import Numbered, Refusal
 from mangxanh.db import unit_of_work, utcnow
-from mangxanh.domains.content.service import Analysis, ingest
+from mangxanh.domains.content.intake import take_in
+from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.models import Source, SourceKind
 from mangxanh.domains.sources.schedule import RunOutcome, due_sources, record_run
 from mangxanh.domains.sources.service import create_source, get_source
@@ -29,21 +31,26 @@ from mangxanh.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class _Fetched:
+    """What a connector brought back: entries read and refused, and its state for the next run."""
+
+    entries: list[Numbered] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    not_modified: bool = False
+
+
 def _fetch(kind: str, url: str, config: dict[str, Any], policy: FetchPolicy, robots: RobotsCache,
-           max_text_chars: int) -> tuple[list[RawItem], RunOutcome, dict[str, Any]]:
-    """What the connector brought back, and the connector state to keep for the next run."""
-    outcome = RunOutcome()
-    state: dict[str, Any] = {}
+           max_text_chars: int) -> _Fetched:
     if kind == SourceKind.RSS:
         feed = read_feed(url, policy, etag=config.get("etag"), last_modified=config.get("last_modified"),
                          max_text_chars=max_text_chars)
-        outcome.not_modified = feed.not_modified
-        outcome.refused = len(feed.errors)
-        outcome.problems = [f"entry {e.entry}{f' ({e.link})' if e.link else ''}: {e.reason}" for e in feed.errors[:50]]
-        state = {"etag": feed.etag, "last_modified": feed.last_modified}
-        return list(feed.items), outcome, state
+        refused = [Refusal(e.entry, f"{e.reason} ({e.link})" if e.link else e.reason) for e in feed.errors]
+        return _Fetched(feed.entries, refused, {"etag": feed.etag, "last_modified": feed.last_modified},
+                        feed.not_modified)
     if kind == SourceKind.WEB:
-        return [read_page(url, policy, robots, max_text_chars=max_text_chars)], outcome, state
+        return _Fetched([Numbered(1, read_page(url, policy, robots, max_text_chars=max_text_chars))])
     raise InvalidInput("Sources of kind {kind} are not fetched; they receive files or pushes.", kind=kind)
 
 
@@ -58,22 +65,27 @@ def run_source(factory: sessionmaker[Session], source_id: int, *, analysis: Anal
         source = get_source(session, source_id)
         kind, url, config = source.kind, source.url or "", dict(source.config)
     started = started_at or utcnow()
-    items: list[RawItem] = []
-    state: dict[str, Any] = {}
     try:
-        items, outcome, state = _fetch(kind, url, config, policy, robots or RobotsCache(), analysis.max_text_chars)
+        fetched = _fetch(kind, url, config, policy, robots or RobotsCache(), analysis.max_text_chars)
     except FetchError as exc:
-        outcome = RunOutcome(error=exc.message, error_params={k: str(v) for k, v in exc.params.items()})
         log.info("source %s failed: %s", source_id, exc)
+        outcome = RunOutcome(error=exc.message, error_params={k: str(v) for k, v in exc.params.items()})
+        with lock or nullcontext(), unit_of_work(factory) as session:
+            record_run(session, session.get_one(Source, source_id), outcome, started_at=started)
+        return outcome
     with lock or nullcontext(), unit_of_work(factory) as session:
         source = session.get_one(Source, source_id)
-        if items:
-            report = ingest(session, source=source, items=items, analysis=analysis)
-            outcome.added, outcome.updated, outcome.unchanged = report.added, report.updated, report.unchanged
-        if state:
-            source.config = {**source.config, **{k: v for k, v in state.items() if v}}
-        record_run(session, source, outcome, started_at=started)
-    return outcome
+        if fetched.state:
+            source.config = {**source.config, **{k: v for k, v in fetched.state.items() if v}}
+        if fetched.not_modified:
+            outcome = RunOutcome(not_modified=True)
+            record_run(session, source, outcome, started_at=started)
+            return outcome
+        report = take_in(session, source=source, delivered=fetched.entries, refused=fetched.refused,
+                         analysis=analysis, started_at=started)
+    return RunOutcome(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                      refused=len(report.refused), problems=[f"entry {r.position}: {r.message()}"
+                                                             for r in report.refused[:50]])
 
 
 def pulled_source(factory: sessionmaker[Session], *, kind: str, url: str, name: str = "",

@@ -49,8 +49,12 @@ def authenticate(session: Session, clear: str) -> tuple[ApiToken, Source]:
     source = session.get_one(Source, token.source_id)
     if source.deleted_at is not None or not source.is_active:
         raise Forbidden("The source of this token is paused or deleted.")
-    token.last_used_at = utcnow()
     return token, source
+
+
+def record_use(token: ApiToken) -> None:
+    """Note that the token was just used for something that was stored."""
+    token.last_used_at = utcnow()
 
 
 def tokens_of(session: Session, source: Source) -> list[ApiToken]:

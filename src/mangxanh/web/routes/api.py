@@ -7,7 +7,6 @@ console's CSRF check has nothing to protect). The format and rules are in docs/p
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
@@ -16,13 +15,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from mangxanh.connectors.jsonl_export import MAX_LINE_BYTES, parse_record
-from mangxanh.core.items import RawItem
-from mangxanh.db import utcnow
-from mangxanh.domains.content.service import ingest, warm_campaigns
-from mangxanh.domains.sources.models import Source
-from mangxanh.domains.sources.schedule import RunOutcome, record_run
-from mangxanh.domains.sources.tokens import authenticate
+from mangxanh.connectors.jsonl_export import decode_json, read_records
+from mangxanh.core.items import Refusal, split_entries
+from mangxanh.db import unit_of_work, utcnow, with_conflict_retries
+from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.service import warm_campaigns
+from mangxanh.domains.sources.models import ApiToken, Source
+from mangxanh.domains.sources.tokens import authenticate, record_use
 from mangxanh.errors import Forbidden
 from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
@@ -35,11 +34,10 @@ from mangxanh.web.api_schemas import (
     PushResult,
     push_request_schema,
 )
-from mangxanh.web.deps import INGEST_LOCK, db, shared_analysis
+from mangxanh.web.deps import INGEST_LOCK, shared_analysis
 
 # Reasons may quote the partner's own values; they are cut so an answer stays small.
 MAX_REASON_CHARS = 300
-MAX_ECHOED_ID_CHARS = 200
 
 
 async def _answer_language(request: Request) -> None:
@@ -73,18 +71,27 @@ bearer = HTTPBearer(
 )
 
 
-def pushing_source(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)], session: Session = Depends(db),
-) -> Source:
-    """The source the token belongs to; no token is 401, a refused one 403."""
+def partner_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> str:
+    """The caller's token, once it is known to be valid; no token is 401, a refused one 403.
+
+    Checked in a short transaction of its own, before the body is read (an unknown caller's body
+    never is), and again where the batch is stored, in case it was revoked meanwhile.
+    """
     if credentials is None:
         raise HTTPException(401, detail=_("An API token is needed: send it as 'Authorization: Bearer <token>'."),
                             headers={"WWW-Authenticate": "Bearer"})
+    with unit_of_work(request.app.state.sessions) as session:
+        _checked_source(session, credentials.credentials)
+    return credentials.credentials
+
+
+def _checked_source(session: Session, token: str) -> tuple[ApiToken, Source]:
     try:
-        _token, source = authenticate(session, credentials.credentials)
+        return authenticate(session, token)
     except Forbidden as exc:
         raise HTTPException(403, detail=exc.translated(_)) from None
-    return source
 
 
 async def _capped_body(request: Request) -> bytes:
@@ -102,18 +109,19 @@ async def _capped_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _not_a_number(constant: str) -> None:
-    raise ValueError(f"{constant} is not JSON")
-
-
-async def pushed_records(request: Request, _source: Source = Depends(pushing_source)) -> list[Any]:
-    """The batch's records, once the token is accepted (an unknown caller's body is never read)."""
+async def pushed_records(request: Request, _token: str = Depends(partner_token)) -> list[Any]:
+    """The batch's records, once the token is accepted."""
     body = await _capped_body(request)
     try:
-        # NaN and Infinity are not JSON, and PostgreSQL would refuse them in the raw payload.
-        payload = json.loads(body.decode("utf-8-sig"), parse_constant=_not_a_number)
-    except (ValueError, RecursionError):
+        document = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
         raise HTTPException(422, detail=_("The request body is not valid JSON in UTF-8.")) from None
+    try:
+        payload = decode_json(document)
+    except ValueError as exc:
+        # The decoder's reason is English and names the place ("the key 'items' appears twice").
+        raise HTTPException(422, detail=_("The request body is not valid JSON: {reason}.")
+                            .format(reason=str(exc)[:MAX_REASON_CHARS])) from None
     records = payload.get("items") if isinstance(payload, dict) else None
     if not isinstance(records, list):
         raise HTTPException(422, detail=_("The request body must be a JSON object with an 'items' list."))
@@ -127,47 +135,16 @@ async def pushed_records(request: Request, _source: Source = Depends(pushing_sou
     return records
 
 
-def _unstorable(record: dict[str, Any]) -> str | None:
-    """Why a record the import format accepts is still too large to take, or None."""
-    if len(json.dumps(record, ensure_ascii=False).encode("utf-8")) > MAX_LINE_BYTES:
-        return _("The item is larger than {limit} bytes.").format(limit=MAX_LINE_BYTES)
-    return None
+def _errors(refusals: list[Refusal]) -> list[ItemError]:
+    return [ItemError(index=r.position, external_id=r.external_id, reason=r.message(_)[:MAX_REASON_CHARS])
+            for r in refusals]
 
 
-def _echoed_id(record: Any) -> str | None:
-    value = record.get("external_id") if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return str(value)[:MAX_ECHOED_ID_CHARS]
+class _NothingStored(Exception):
+    """Every item of the batch was refused: the transaction is rolled back, not even the run is kept."""
 
-
-def _sort(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], list[ItemError]]:
-    """The items that can go in, and a reason for each that cannot."""
-    items: list[RawItem] = []
-    errors: list[ItemError] = []
-    first_at: dict[str, int] = {}
-    for index, record in enumerate(records):
-        reason: str | None
-        if not isinstance(record, dict):
-            reason = _("Each item must be a JSON object.")
-        else:
-            try:
-                item = parse_record(record, max_text_chars=max_text_chars)
-            except ValueError as exc:
-                # The import format's reasons; translated where the catalogue has them.
-                reason = _(str(exc))
-            else:
-                reason = _unstorable(record)
-                if reason is None:
-                    first = first_at.setdefault(item.natural_key, index)
-                    if first == index:
-                        items.append(item)
-                    else:
-                        reason = _("Same platform and external_id as item {first} of this batch; only the first "
-                                   "is stored.").format(first=first)
-        if reason is not None:
-            errors.append(ItemError(index=index, external_id=_echoed_id(record), reason=reason[:MAX_REASON_CHARS]))
-    return items, errors
+    def __init__(self, refusals: list[Refusal]) -> None:
+        self.refusals = refusals
 
 
 @router.post(
@@ -176,9 +153,10 @@ def _sort(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], li
     description=(
         f"Store and analyse up to {MAX_BATCH_ITEMS:,} items (a body of at most {MAX_BODY_BYTES:,} bytes) under "
         "the token's source. Items are identified by `platform` + `external_id`: sending an item again "
-        "changes nothing, sending it with a new text updates it and analyses it again. Each bad item is "
-        "refused with its index and reason while the good ones go in; a second occurrence of the same item "
-        "in one batch is refused. The whole batch is stored in one transaction."
+        "changes nothing, sending it with a new text updates it and analyses it again. An item first stored "
+        "by another source is never changed: it is refused. Each bad item is refused with its index and "
+        "reason while the good ones go in; when an item occurs twice in one batch, the last occurrence is "
+        "stored and the earlier ones are refused. The whole batch is stored in one transaction."
     ),
     response_model=PushResult,
     responses={
@@ -189,6 +167,8 @@ def _sort(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], li
                                                 f"{MAX_BODY_BYTES:,} bytes. Nothing is stored."},
         422: {"model": BatchRefused, "description": "The body is not JSON, has no `items` list, or no item "
                                                     "could be stored (`errors` says why). Nothing is stored."},
+        503: {"model": ApiError, "description": "The database was too busy; nothing is stored. Send the same "
+                                                "batch again after `Retry-After` seconds."},
     },
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": push_request_schema(),
@@ -197,27 +177,37 @@ def _sort(records: list[Any], *, max_text_chars: int) -> tuple[list[RawItem], li
 def push_items(
     request: Request,
     records: list[Any] = Depends(pushed_records),
-    source: Source = Depends(pushing_source),
-    session: Session = Depends(db),
+    token: str = Depends(partner_token),
 ) -> Response | PushResult:
     started = utcnow()
-    with INGEST_LOCK:
-        analysis = shared_analysis(request.app.state)
-        items, errors = _sort(records, max_text_chars=analysis.max_text_chars)
-        if not items:
-            # Bad input changes nothing, not even the token's last use.
-            session.rollback()
-            refused = BatchRefused(detail=_("No item of the batch could be stored."), received=len(records),
-                                   refused=len(errors), errors=errors)
-            return JSONResponse(refused.model_dump(), status_code=422)
-        warm_campaigns(session, analysis=analysis)
-        report = ingest(session, source=source, items=items, analysis=analysis)
-        record_run(session, source, RunOutcome(added=report.added, updated=report.updated,
-                                               unchanged=report.unchanged, refused=len(errors)), started_at=started)
-        # Committed before answering, so a 200 means stored (the request's session commits nothing more).
-        session.commit()
+    analysis = shared_analysis(request.app.state)
+    delivered, unreadable = split_entries(read_records(records, max_text_chars=analysis.max_text_chars))
+
+    def store() -> IntakeReport:
+        # One batch at a time in this process (the campaign index is not made for threads), and
+        # the lock taken before the transaction, as every ingesting thread does.
+        with INGEST_LOCK, unit_of_work(request.app.state.sessions) as session:
+            api_token, source = _checked_source(session, token)
+            warm_campaigns(session, analysis=analysis)
+            report = take_in(session, source=source, delivered=delivered, refused=unreadable, analysis=analysis,
+                             started_at=started)
+            if report.received == len(report.refused):
+                raise _NothingStored(report.refused)
+            record_use(api_token)
+            return report
+
+    try:
+        if not delivered:
+            raise _NothingStored(unreadable)
+        # Committed before answering, so a 200 means stored; a concurrent push that collided is run again.
+        report, _attempts = with_conflict_retries(store, label="push")
+    except _NothingStored as nothing:
+        # Bad input changes nothing, not even the token's last use.
+        refused = BatchRefused(detail=_("No item of the batch could be stored."), received=len(records),
+                               refused=len(nothing.refusals), errors=_errors(nothing.refusals))
+        return JSONResponse(refused.model_dump(), status_code=422)
     return PushResult(received=len(records), added=report.added, updated=report.updated, unchanged=report.unchanged,
-                      refused=len(errors), cases_opened=report.cases_opened, errors=errors)
+                      refused=len(report.refused), cases_opened=report.cases_opened, errors=_errors(report.refused))
 
 
 @router.get("/openapi.json", include_in_schema=False)

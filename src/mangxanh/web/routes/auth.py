@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from mangxanh.domains.accounts.service import authenticate, end_sessions, get_user
 from mangxanh.i18n import LANGUAGES
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import check_csrf, db, render, web_session
+from mangxanh.web.deps import DbSession, check_csrf, render, web_session
 from mangxanh.web.session import LANG_COOKIE
 
 router = APIRouter()
@@ -29,11 +28,12 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def login(
+    *,
     request: Request,
     username: Annotated[str, Form(max_length=MAX_CREDENTIAL_CHARS)] = "",
     password: Annotated[str, Form(max_length=MAX_CREDENTIAL_CHARS)] = "",
     next: Annotated[str, Form()] = "/cases",
-    session: Session = Depends(db),
+    session: DbSession,
 ) -> Response:
     user = authenticate(session, username=username, password=password) if username and password else None
     if user is None:
@@ -45,7 +45,7 @@ def login(
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request, session: Session = Depends(db)) -> Response:
+def logout(*, request: Request, session: DbSession) -> Response:
     ws = web_session(request)
     if ws.user_id is not None and (user := get_user(session, user_id=ws.user_id)) is not None:
         end_sessions(session, user=user)

@@ -16,7 +16,7 @@ from mangxanh.domains.cases import service as cases
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.errors import Conflict, MangXanhError
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import check_csrf, current_user, db, render, taxonomy, web_session
+from mangxanh.web.deps import DbSession, check_csrf, current_user, render, taxonomy, web_session
 from mangxanh.web.labels import error_message, event_labels, status_labels, transition_labels
 
 router = APIRouter()
@@ -30,13 +30,14 @@ def home() -> Response:
 
 @router.get("/cases", response_class=HTMLResponse)
 def queue_page(
+    *,
     request: Request,
     status: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     severity: Annotated[str | None, Query(max_length=16)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     user: User = Depends(current_user),
-    session: Session = Depends(db),
+    session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     # Unknown filter values are ignored rather than answered with an empty queue.
@@ -53,7 +54,8 @@ def queue_page(
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    request: Request, case_id: int, user: User = Depends(current_user), session: Session = Depends(db),
+    *,
+    request: Request, case_id: int, user: User = Depends(current_user), session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     case = cases.get_case(session, case_id=case_id)
@@ -84,6 +86,7 @@ def _render_case(
 
 @router.post("/cases/{case_id}/decision", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def decide(
+    *,
     request: Request,
     case_id: int,
     category: Annotated[str, Form(max_length=40)] = "",
@@ -92,7 +95,7 @@ def decide(
     note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
     version: Annotated[int | None, Form()] = None,
     user: User = Depends(current_user),
-    session: Session = Depends(db),
+    session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     try:
@@ -109,12 +112,13 @@ def decide(
 
 @router.post("/cases/{case_id}/transition", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def move(
+    *,
     request: Request,
     case_id: int,
     transition: Annotated[str, Form(max_length=40)] = "",
     version: Annotated[int | None, Form()] = None,
     user: User = Depends(current_user),
-    session: Session = Depends(db),
+    session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     try:

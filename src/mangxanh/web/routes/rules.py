@@ -14,7 +14,7 @@ from mangxanh.domains.cases.dry_run import dry_run_rules
 from mangxanh.domains.rulebook.service import MAX_RULES_CHARS, check_rules, rules_in_force, save_rules, versions
 from mangxanh.errors import MangXanhError
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import check_csrf, current_user, db, manager, render, taxonomy, web_session
+from mangxanh.web.deps import DbSession, check_csrf, current_user, manager, render, taxonomy, web_session
 from mangxanh.web.labels import error_message
 
 router = APIRouter()
@@ -32,18 +32,19 @@ def _page(request: Request, session: Session, user: User, *, text: str | None = 
 
 
 @router.get("/rules", response_class=HTMLResponse)
-def rules_page(request: Request, user: User = Depends(current_user), session: Session = Depends(db)) -> Response:
+def rules_page(*, request: Request, user: User = Depends(current_user), session: DbSession) -> Response:
     return _page(request, session, user)
 
 
 @router.post("/rules", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def submit_rules(
+    *,
     request: Request,
     text: Annotated[str, Form(max_length=MAX_RULES_CHARS + 1000)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     action: Annotated[str, Form(max_length=10)] = "try",
     user: User = Depends(manager),
-    session: Session = Depends(db),
+    session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     threshold = request.app.state.settings.case_threshold

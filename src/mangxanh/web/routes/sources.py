@@ -19,10 +19,10 @@ from mangxanh.errors import InvalidInput, MangXanhError, NotFound
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import (
     INGEST_LOCK,
+    DbSession,
     analysis,
     check_csrf,
     current_user,
-    db,
     fetch_policy,
     manager,
     render,
@@ -60,19 +60,20 @@ def _render_list(request: Request, session: Session, user: User, *, form: dict[s
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def list_page(request: Request, user: User = Depends(current_user), session: Session = Depends(db)) -> Response:
+def list_page(*, request: Request, user: User = Depends(current_user), session: DbSession) -> Response:
     return _render_list(request, session, user)
 
 
 @router.post("/sources", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def create(
+    *,
     request: Request,
     name: Annotated[str, Form(max_length=sources.MAX_NAME_CHARS + 100)] = "",
     kind: Annotated[str, Form(max_length=32)] = "",
     url: Annotated[str, Form(max_length=sources.MAX_URL_CHARS + 100)] = "",
     interval_min: Annotated[int, Form(ge=0, le=100_000)] = 60,
     user: User = Depends(manager),
-    session: Session = Depends(db),
+    session: DbSession,
 ) -> Response:
     try:
         if kind not in {k.value for k in CREATABLE_KINDS}:
@@ -98,20 +99,21 @@ def _render_source(request: Request, session: Session, user: User, source_id: in
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: int, user: User = Depends(current_user),
-                session: Session = Depends(db)) -> Response:
+def source_page(*, request: Request, source_id: int, user: User = Depends(current_user),
+                session: DbSession) -> Response:
     return _render_source(request, session, user, source_id)
 
 
 @router.post("/sources/{source_id}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def edit(
+    *,
     request: Request,
     source_id: int,
     name: Annotated[str, Form(max_length=sources.MAX_NAME_CHARS + 100)] = "",
     url: Annotated[str, Form(max_length=sources.MAX_URL_CHARS + 100)] = "",
     interval_min: Annotated[int, Form(ge=0, le=100_000)] = 60,
     user: User = Depends(manager),
-    session: Session = Depends(db),
+    session: DbSession,
 ) -> Response:
     try:
         sources.update_source(session, sources.get_source(session, source_id), name=name, url=url,
@@ -126,16 +128,16 @@ def edit(
 
 
 @router.post("/sources/{source_id}/pause", dependencies=[Depends(check_csrf)])
-def pause(request: Request, source_id: int, paused: Annotated[bool, Form()] = True,
-          user: User = Depends(manager), session: Session = Depends(db)) -> Response:
+def pause(*, request: Request, source_id: int, paused: Annotated[bool, Form()] = True,
+          user: User = Depends(manager), session: DbSession) -> Response:
     sources.set_paused(session, sources.get_source(session, source_id), paused=paused)
     web_session(request).flash(_("Source paused.") if paused else _("Source resumed."), "success")
     return RedirectResponse(f"/sources/{source_id}", status_code=303)
 
 
 @router.post("/sources/{source_id}/delete", dependencies=[Depends(check_csrf)])
-def delete(request: Request, source_id: int, user: User = Depends(manager),
-           session: Session = Depends(db)) -> Response:
+def delete(*, request: Request, source_id: int, user: User = Depends(manager),
+           session: DbSession) -> Response:
     sources.delete_source(session, sources.get_source(session, source_id))
     web_session(request).flash(_("Source deleted. Its items and cases are kept."), "success")
     return RedirectResponse("/sources", status_code=303)
@@ -143,7 +145,8 @@ def delete(request: Request, source_id: int, user: User = Depends(manager),
 
 @router.post("/sources/{source_id}/run", dependencies=[Depends(check_csrf)])
 def run_now(
-    request: Request, source_id: int, user: User = Depends(manager), session: Session = Depends(db),
+    *,
+    request: Request, source_id: int, user: User = Depends(manager), session: DbSession,
     current: Analysis = Depends(analysis), policy: FetchPolicy = Depends(fetch_policy),
 ) -> Response:
     source = sources.get_source(session, source_id)
@@ -164,8 +167,8 @@ def run_now(
 
 
 @router.post("/sources/{source_id}/tokens", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-def new_token(request: Request, source_id: int, name: Annotated[str, Form(max_length=300)] = "",
-              user: User = Depends(manager), session: Session = Depends(db)) -> Response:
+def new_token(*, request: Request, source_id: int, name: Annotated[str, Form(max_length=300)] = "",
+              user: User = Depends(manager), session: DbSession) -> Response:
     source = sources.get_source(session, source_id)
     if source.kind != SourceKind.API:
         return _render_source(request, session, user, source_id, status_code=422,
@@ -180,8 +183,8 @@ def new_token(request: Request, source_id: int, name: Annotated[str, Form(max_le
 
 
 @router.post("/sources/{source_id}/tokens/{token_id}/revoke", dependencies=[Depends(check_csrf)])
-def revoke(request: Request, source_id: int, token_id: int, user: User = Depends(manager),
-           session: Session = Depends(db)) -> Response:
+def revoke(*, request: Request, source_id: int, token_id: int, user: User = Depends(manager),
+           session: DbSession) -> Response:
     token = session.get(ApiToken, token_id)
     if token is None or token.source_id != source_id:
         raise NotFound("No API token with number {id}.", id=token_id)

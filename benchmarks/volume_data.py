@@ -1,0 +1,266 @@
+"""A department's database after a year or two: a million items, 1.5 million findings, 100,000 cases.
+
+Usage: .venv/bin/python benchmarks/volume_data.py --database-url URL [--items N] [--cases N]
+
+Used by bench_queue.py (and runnable alone). It writes into an empty, migrated database:
+
+- ``--items`` items (default 1,000,000) under 20 sources, texts drawn from the demo posts with a
+  numbered suffix (so no two are equal), a raw payload like an export line's (~0.5 kB), published
+  over the last 400 days;
+- 1.5 findings per item on average (0–3, distinct detectors), each case's item having at least
+  one finding over the threshold that points at its case;
+- ``--cases`` cases (default 100,000) on distinct items, in every state in the proportions of a
+  working queue (about 55 % open), every category and severity, priorities 0–100 and deadlines
+  around now; decisions for the decided ones;
+- a history of 2–11 events per case (about 570,000 events), hash-chained by the product's own
+  CaseHistoryWriter so that every chain verifies, and one case (the first) with 1,000 events.
+
+Rows go in by COPY on PostgreSQL and by executemany on SQLite, then the statistics are
+refreshed (ANALYZE), as a database that has lived would have them. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Table, text
+from sqlalchemy.orm import Session
+
+from mangxanh.core.taxonomy import load_taxonomy
+from mangxanh.db import make_engine
+from mangxanh.demo.loader import demo_file_text
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.service import CaseHistoryWriter
+from mangxanh.domains.tables import metadata
+
+DETECTORS = ("lexicon", "toxicity", "personal_data", "child_safety", "scam", "impersonation", "illegal_trade",
+             "false_info")
+# Status shares of a working queue: about 55 % still open.
+STATUS_SHARES = (("new", 0.30), ("triaged", 0.08), ("in_review", 0.10), ("decided", 0.05),
+                 ("action_pending", 0.02), ("resolved", 0.15), ("closed", 0.30))
+EVENTS_OF_BIG_CASE = 1_000
+CHUNK = 20_000
+
+
+def _status_sequence(status: str) -> list[tuple[str, str]]:
+    """The transitions a case in ``status`` went through, as (kind, to-status) events."""
+    path = {"new": [], "triaged": [("transition", "triaged")],
+            "in_review": [("transition", "in_review")],
+            "decided": [("transition", "in_review"), ("decision", "decided")],
+            "action_pending": [("transition", "in_review"), ("decision", "decided"),
+                               ("transition", "action_pending")],
+            "resolved": [("transition", "in_review"), ("decision", "decided"), ("transition", "resolved")],
+            "closed": [("transition", "in_review"), ("decision", "decided"), ("transition", "resolved"),
+                       ("transition", "closed")]}
+    return path[status]
+
+
+class Copier:
+    """Writes rows of one table in bulk: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+
+    def write(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = list(rows[0])
+        with self.engine.begin() as conn:
+            if self.postgres:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                with raw.cursor() as cursor, cursor.copy(
+                        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([_pg_value(row[c]) for c in columns])
+            else:
+                conn.execute(table.insert(), list(rows))
+
+
+def _pg_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: int = 287) -> dict[str, int]:
+    """Fill the empty, migrated database at ``url``; returns the row counts written."""
+    rng = random.Random(seed)
+    engine = make_engine(url)
+    copier = Copier(engine)
+    tables = metadata.tables
+    taxonomy = load_taxonomy()
+    categories = list(taxonomy.categories.values())
+    demo = [json.loads(line) for line in demo_file_text().splitlines()]
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    counts = dict.fromkeys(("sources", "users", "items", "findings", "cases", "case_events", "decisions"), 0)
+
+    copier.write(tables["sources"], [
+        {"id": i, "name": f"Nguồn {i}", "kind": "jsonl_export", "url": None, "config": {}, "is_active": True,
+         "created_at": now, "interval_s": 3600, "last_error_params": {}, "consecutive_failures": 0}
+        for i in range(1, 21)])
+    copier.write(tables["users"], [
+        {"id": i, "username": f"chuyenvien{i}", "display_name": f"Chuyên viên {i}", "password_hash": "x",
+         "role": "analyst", "is_active": True, "session_epoch": 0, "created_at": now} for i in range(1, 11)])
+    counts["sources"], counts["users"] = 20, 10
+
+    # Cases sit on the first `cases` item ids spread over the whole range, so that the queue's items
+    # are not all on the first pages of the table.
+    step = max(1, items // cases)
+    case_items = {1 + k * step: k + 1 for k in range(cases)}
+
+    def item_rows() -> Iterator[dict[str, Any]]:
+        for item_id in range(1, items + 1):
+            record = demo[item_id % len(demo)]
+            published = now - timedelta(seconds=rng.randrange(400 * 86400))
+            external_id = f"vol-{item_id}"
+            body = f"{record['text']} (#{item_id})"
+            raw = {**record, "external_id": external_id, "text": body}
+            yield {
+                "id": item_id, "source_id": 1 + item_id % 20, "natural_key": f"{record['platform']}:{external_id}",
+                "platform": record["platform"], "external_id": external_id, "kind": record.get("kind") or "post",
+                "parent_external_id": None, "url": record.get("url"), "author": record.get("author"),
+                "author_handle": record.get("author_handle"), "text": body, "published_at": published,
+                "fetched_at": published, "reactions": record.get("reactions") or 0,
+                "shares": record.get("shares") or 0, "comments": record.get("comments") or 0,
+                "author_followers": record.get("author_followers") or 0, "raw": raw,
+                "content_hash": f"{item_id:064x}", "cluster_id": None, "analysed_at": published,
+            }
+
+    for chunk in _chunks(item_rows()):
+        copier.write(tables["items"], chunk)
+        counts["items"] += len(chunk)
+    print(f"  items: {counts['items']:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    statuses = [s for s, _ in STATUS_SHARES]
+    weights = [w for _, w in STATUS_SHARES]
+    case_rows: list[dict[str, Any]] = []
+    case_category: dict[int, str] = {}
+    for item_id, case_id in case_items.items():
+        category = rng.choice(categories)
+        status = "new" if case_id == 1 else rng.choices(statuses, weights)[0]
+        opened = now - timedelta(hours=rng.randrange(1, 24 * 60))
+        case_category[case_id] = category.code
+        case_rows.append({
+            "id": case_id, "item_id": item_id, "category": category.code, "severity": category.severity.code,
+            "priority": round(rng.uniform(0, 100), 2), "status": status, "route": "analysts",
+            "escalated": rng.random() < 0.05, "trace": [], "assignee_id": rng.choice([None, *range(1, 11)]),
+            "opened_at": opened, "due_at": opened + timedelta(hours=category.hours), "updated_at": opened,
+            "closed_at": opened + timedelta(hours=1) if status == "closed" else None, "version": 1,
+        })
+
+    def finding_rows() -> Iterator[dict[str, Any]]:
+        finding_id = 0
+        for item_id in range(1, items + 1):
+            case_id = case_items.get(item_id)
+            n = rng.choices((0, 1, 2, 3), (0.15, 0.30, 0.40, 0.15))[0]
+            if case_id is not None:
+                n = max(n, 1)
+            for position, detector in enumerate(rng.sample(DETECTORS, n)):
+                finding_id += 1
+                strong = case_id is not None and position == 0
+                category = case_category[case_id] if strong and case_id is not None else rng.choice(categories).code
+                yield {
+                    "id": finding_id, "item_id": item_id, "case_id": case_id if strong else None,
+                    "category": category, "score": round(rng.uniform(0.5, 1.0) if strong else rng.uniform(0, 0.5), 4),
+                    "spans": [[0, 5]], "detector": detector, "detector_version": "1",
+                    "explanation": "", "explanation_params": {}, "created_at": now,
+                }
+
+    for chunk in _chunks(iter(case_rows)):
+        copier.write(tables["cases"], chunk)
+        counts["cases"] += len(chunk)
+    for chunk in _chunks(finding_rows()):
+        copier.write(tables["findings"], chunk)
+        counts["findings"] += len(chunk)
+    print(f"  cases {counts['cases']:,}, findings {counts['findings']:,} ({time.perf_counter() - started:.0f} s)",
+          flush=True)
+
+    decisions: list[dict[str, Any]] = []
+    with Session(engine) as session:
+        # A writer only chains events and collects the rows here; they are copied in below.
+        writer = CaseHistoryWriter(session)
+        for start in range(0, len(case_rows), 10_000):
+            writer.read_heads(row["id"] for row in case_rows[start:start + 10_000])
+        staff = [User(id=i) for i in range(1, 11)]
+        for row in case_rows:
+            case_id = row["id"]
+            writer.append(case_id=case_id, kind="opened", after={
+                "category": row["category"], "severity": row["severity"], "priority": row["priority"],
+                "route": row["route"], "due_at": row["due_at"].isoformat()})
+            writer.append(case_id=case_id, kind="finding_added", after={
+                "finding_id": 0, "category": row["category"], "score": 0.9, "detector": "lexicon"})
+            views = EVENTS_OF_BIG_CASE - 2 if case_id == 1 else rng.randrange(0, 6)
+            for _ in range(views):
+                writer.append(case_id=case_id, kind="viewed", actor=rng.choice(staff))
+            before = "new"
+            for kind, target in _status_sequence(row["status"]):
+                if kind == "decision":
+                    decisions.append({
+                        "id": len(decisions) + 1, "case_id": case_id, "decided_by_id": 1, "category": row["category"],
+                        "legal_basis": "decision-874-2021", "action": "warn", "note": "Vi phạm Bộ Quy tắc ứng xử.",
+                        "created_at": now})
+                writer.append(case_id=case_id, kind=kind, actor=staff[0], before={"status": before},
+                              after={"status": target})
+                before = target
+            if writer.pending >= CHUNK:
+                rows = writer.take_rows()
+                copier.write(tables["case_events"], rows)
+                counts["case_events"] += len(rows)
+        rows = writer.take_rows()
+        copier.write(tables["case_events"], rows)
+        counts["case_events"] += len(rows)
+        session.rollback()
+    for chunk in _chunks(iter(decisions)):
+        copier.write(tables["decisions"], chunk)
+        counts["decisions"] += len(chunk)
+    print(f"  events {counts['case_events']:,}, decisions {counts['decisions']:,} "
+          f"({time.perf_counter() - started:.0f} s)", flush=True)
+
+    with engine.begin() as conn:
+        if copier.postgres:
+            # Explicit ids went in: move each sequence past them.
+            for name in ("sources", "users", "items", "findings", "cases", "case_events", "decisions"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        if copier.postgres:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="an empty, migrated database")
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args()
+    print(json.dumps(generate(args.database_url, items=args.items, cases=args.cases)))
+
+
+if __name__ == "__main__":
+    main()
