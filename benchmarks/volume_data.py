@@ -240,7 +240,7 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
         if copier.postgres:
             # Explicit ids went in: move each sequence past them.
             for name in ("sources", "users", "items", "findings", "cases", "case_events", "decisions"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our names
                                   f"(SELECT coalesce(max(id), 1) FROM {name}))"))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -6,7 +6,6 @@ import pytest
 
 from mangxanh.connectors.csv_export import read_csv
 from mangxanh.connectors.csv_layouts import LAYOUTS, layout_names
-
 from mangxanh.core.items import Numbered, RawItem, Refusal
 from mangxanh.errors import InvalidInput
 

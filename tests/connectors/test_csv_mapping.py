@@ -7,7 +7,6 @@ import pytest
 
 from mangxanh.connectors.csv_export import parse_count, parse_time, read_csv
 from mangxanh.connectors.csv_layouts import load_mapping, mapping_from_dict, normalise_header
-
 from mangxanh.core.items import Numbered, Refusal
 from mangxanh.errors import InvalidInput
 

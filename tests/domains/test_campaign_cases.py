@@ -9,8 +9,8 @@ from mangxanh.core.items import RawItem
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.audit.service import verify_case_history
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 

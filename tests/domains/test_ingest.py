@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.core.items import RawItem
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.worker.imports import import_jsonl

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from mangxanh.core.items import RawItem
 from mangxanh.domains.audit.service import history, verify_case_history
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 

@@ -18,8 +18,8 @@ from mangxanh.db import make_engine, make_session_factory, unit_of_work
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.audit.service import verify_case_history
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.worker.tasks import ingest_records

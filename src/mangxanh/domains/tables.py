@@ -1,7 +1,7 @@
 """Every table of every domain, imported in one place for migrations and tests."""
 
 from mangxanh.db import Base
-from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.models import LoginAttempt, User
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
@@ -10,5 +10,5 @@ from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Case", "CaseEvent", "Decision", "RulesVersion", "Source", "SourceRun", "StoredFinding",
-           "StoredItem", "User", "metadata"]
+__all__ = ["ApiToken", "Case", "CaseEvent", "Decision", "LoginAttempt", "RulesVersion", "Source", "SourceRun",
+           "StoredFinding", "StoredItem", "User", "metadata"]

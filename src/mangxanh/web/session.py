@@ -19,6 +19,11 @@ from starlette.responses import Response
 COOKIE = "mx_session"
 LANG_COOKIE = "mx_lang"
 CSRF_FIELD = "csrf_token"
+# Signed list of the accounts that logged in from this browser: the login throttle waives its
+# account-wide limit for them, so a flood of failures from elsewhere cannot keep them out.
+DEVICE_COOKIE = "mx_device"
+DEVICE_MAX_AGE_S = 180 * 24 * 3600
+DEVICE_ACCOUNTS = 5
 
 
 @dataclass
@@ -72,8 +77,25 @@ class WebSession:
 class SessionCodec:
     def __init__(self, secret_key: str, max_age_s: int, secure: bool) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="mangxanh.session")
+        self._devices = URLSafeTimedSerializer(secret_key, salt="mangxanh.known-device")
         self.max_age_s = max_age_s
         self.secure = secure
+
+    def known_accounts(self, request: Request) -> list[str]:
+        """The usernames that logged in from this browser before (a valid, unexpired device cookie)."""
+        raw = request.cookies.get(DEVICE_COOKIE)
+        if not raw:
+            return []
+        try:
+            names = self._devices.loads(raw, max_age=DEVICE_MAX_AGE_S)
+        except BadSignature:
+            return []
+        return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+    def remember_account(self, request: Request, response: Response, username: str) -> None:
+        names = [username, *(name for name in self.known_accounts(request) if name != username)][:DEVICE_ACCOUNTS]
+        response.set_cookie(DEVICE_COOKIE, self._devices.dumps(names), max_age=DEVICE_MAX_AGE_S, httponly=True,
+                            samesite="lax", secure=self.secure)
 
     def load(self, request: Request) -> WebSession:
         raw = request.cookies.get(COOKIE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mangxanh.db import Base, UTCDateTime, utcnow
@@ -32,3 +32,29 @@ class User(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    # Refused without looking at the password, because of earlier failures.
+    THROTTLED = "throttled"
+
+
+class LoginAttempt(Base):
+    """Every attempt to log in, kept as it happened (append-only): the throttle counts them, the audit reads them."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # As typed (lower-cased and cut), whether or not such an account exists.
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_login_attempts_username_created", "username", "created_at"),
+        Index("ix_login_attempts_address_created", "address", "created_at"),
+    )

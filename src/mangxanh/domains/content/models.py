@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mangxanh.core.analysis.types import Finding
 from mangxanh.db import Base, UTCDateTime, utcnow
+from mangxanh.domains.sources.models import Source
 
 
 class StoredItem(Base):
@@ -18,7 +19,7 @@ class StoredItem(Base):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey(Source.id))
     # Unique and known before the insert, so it also tells SQLAlchemy which id belongs to which row
     # of a multi-row INSERT (SQLite cannot promise RETURNING's order); no effect on the schema.
     natural_key: Mapped[str] = mapped_column(String(300), unique=True, insert_sentinel=True)

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mangxanh.db import Base, UTCDateTime, utcnow
+from mangxanh.domains.accounts.models import User
 
 
 class RulesVersion(Base):
@@ -16,5 +17,5 @@ class RulesVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(String(500), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey(User.id))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

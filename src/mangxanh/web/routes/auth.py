@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mangxanh.domains.accounts.models import LoginOutcome
 from mangxanh.domains.accounts.service import authenticate, end_sessions, get_user
+from mangxanh.domains.accounts.throttle import login_wait, normalise_username, record_attempt
 from mangxanh.i18n import LANGUAGES
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, render, web_session
-from mangxanh.web.session import LANG_COOKIE
+from mangxanh.web.session import LANG_COOKIE, SessionCodec
 
 router = APIRouter()
 MAX_CREDENTIAL_CHARS = 256
@@ -19,6 +23,12 @@ MAX_CREDENTIAL_CHARS = 256
 
 def _safe_next(value: str | None) -> str:
     return value if value and value.startswith("/") and not value.startswith("//") else "/cases"
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        return _("Too many failed logins. Wait {n} seconds, then try again.").format(n=seconds)
+    return _("Too many failed logins. Wait {n} minutes, then try again.").format(n=math.ceil(seconds / 60))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -35,13 +45,28 @@ def login(
     next: Annotated[str, Form()] = "/cases",
     session: DbSession,
 ) -> Response:
+    address = request.client.host if request.client else "unknown"
+    codec: SessionCodec = request.app.state.codec
+    known = normalise_username(username) in codec.known_accounts(request)
+    wait = login_wait(session, username=username, address=address, known_device=known)
+    if wait > timedelta(0):
+        record_attempt(session, username=username, address=address, outcome=LoginOutcome.THROTTLED)
+        seconds = math.ceil(wait.total_seconds())
+        context = {"next": _safe_next(next), "username": username, "error": _wait_message(seconds)}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     user = authenticate(session, username=username, password=password) if username and password else None
+    record_attempt(session, username=username, address=address, user=user,
+                   outcome=LoginOutcome.FAILED if user is None else LoginOutcome.SUCCEEDED)
     if user is None:
         context = {"next": _safe_next(next), "username": username,
                    "error": _("Wrong username or password.")}
         return render(request, "login.html", context, status_code=401)
     web_session(request).log_in(user.id, user.session_epoch)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    codec.remember_account(request, redirect, user.username)
+    return redirect
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
