@@ -6,8 +6,9 @@ Usage:
 With ``--generate`` the database is emptied (SQLite: the file is removed; PostgreSQL: the
 ``public`` schema is dropped), migrated, and filled by volume_data.py; without it an earlier
 generated database is reused (the schema is migrated to head first). The console app runs in
-this process against that database (the real app, its middleware and templates, through
-Starlette's test client, so no network time is counted), logged in as an analyst.
+this process against that database, built as `mangxanh run` builds it (the real app, its
+middleware and templates, through Starlette's test client, so no network time is counted),
+logged in as an analyst.
 
 Measured, each ``--requests`` times after two warm-up requests: the default queue, page 1,000
 of it, the queue filtered by every status, every severity and every category, and the page of
@@ -121,7 +122,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as var:
         settings = load_settings(database_url=url, var_dir=Path(var))
-        with TestClient(create_app(settings), base_url="http://testserver", follow_redirects=False) as client:
+        app = create_app(settings, freeze_heap=True)
+        with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
             log_in(client, username, password)
             results = {}
             for name, path in paths.items():

@@ -174,4 +174,4 @@ def run(
     embedded = not current.redis_url
     if embedded:
         typer.echo("Sources are fetched on their schedule by this process (embedded default).")
-    uvicorn.run(create_app(current, scheduler=embedded), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(current, scheduler=embedded, freeze_heap=True), host=host, port=port, log_level="info")

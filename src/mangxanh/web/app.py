@@ -28,6 +28,7 @@ from mangxanh.web.deps import (
     CsrfRejected,
     LoginRequired,
     current_user,
+    freeze_long_lived,
     login_redirect_url,
     render,
     shared_analysis,
@@ -50,8 +51,13 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> FastAPI:
-    """The console and API. ``scheduler`` also runs due sources in this process (embedded default)."""
+def create_app(settings: Settings | None = None, *, scheduler: bool = False, freeze_heap: bool = False) -> FastAPI:
+    """The console and API. ``scheduler`` also runs due sources in this process (embedded default).
+
+    ``freeze_heap`` (the server process) keeps what exists once the app has started, and the
+    analysis once built, out of CPython's full garbage collections: each would otherwise walk
+    every long-lived object and stall a request for over 100 ms every few large pages.
+    """
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url, busy_timeout_s=settings.db_busy_timeout_s,
                          lock_timeout=True)
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
                                      policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK)
             runner.start()
+        if freeze_heap:
+            freeze_long_lived()
         yield
         if runner is not None:
             runner.stop()
@@ -73,6 +81,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     # scripts from a CDN, which the CSP and closed government networks block.
     app = FastAPI(title="Mạng Xanh", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
+    app.state.freeze_heap = freeze_heap
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.taxonomy = load_taxonomy()

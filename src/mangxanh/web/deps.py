@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -94,6 +95,12 @@ _analysis_lock = threading.Lock()
 INGEST_LOCK = threading.Lock()
 
 
+def freeze_long_lived() -> None:
+    """Move every object alive now out of the cyclic collector's sight (they are freed as usual when unused)."""
+    gc.collect()
+    gc.freeze()
+
+
 def shared_analysis(state: Any) -> Analysis:
     """The detectors, rules and campaign index, built on first use and kept for the process."""
     with _analysis_lock:
@@ -101,6 +108,8 @@ def shared_analysis(state: Any) -> Analysis:
             settings = state.settings
             state.analysis = default_analysis(threshold=settings.case_threshold,
                                               max_text_chars=settings.max_text_chars)
+            if getattr(state, "freeze_heap", False):
+                freeze_long_lived()
     value: Analysis = state.analysis
     return value
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
@@ -132,9 +132,16 @@ class ChainCheck:
     first_bad_seq: int | None = None
 
 
-def verify_case_history(session: Session, *, case_id: int) -> ChainCheck:
-    """Recompute the chain; the first event whose hash or link does not match is reported."""
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).all()
+@dataclass(frozen=True, slots=True)
+class CaseHistory:
+    """A case's events in order, read once, and whether their chain holds."""
+
+    events: list[CaseEvent]
+    check: ChainCheck
+
+
+def verify_events(events: Sequence[CaseEvent]) -> ChainCheck:
+    """Recompute the chain of a case's events (in seq order); the first that does not match is reported."""
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq or event.prev_hash != prev or _digest(_stored_fields(event)) != event.hash:
@@ -143,8 +150,21 @@ def verify_case_history(session: Session, *, case_id: int) -> ChainCheck:
     return ChainCheck(True, len(events))
 
 
+def verify_case_history(session: Session, *, case_id: int) -> ChainCheck:
+    """Recompute a case's chain from the database."""
+    return verify_events(history(session, case_id=case_id))
+
+
 def history(session: Session, *, case_id: int) -> list[CaseEvent]:
-    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+    """The case's events in order, with who did each."""
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+                                .options(selectinload(CaseEvent.actor))))
+
+
+def read_history(session: Session, *, case_id: int) -> CaseHistory:
+    """The events to show and the check of their chain, from one read (a page shows and verifies the same rows)."""
+    events = history(session, case_id=case_id)
+    return CaseHistory(events, verify_events(events))
 
 
 def count_events(session: Session) -> int:

@@ -41,13 +41,21 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
     __table_args__ = (
-        Index("ix_cases_queue", "status", "priority"),
         # At most one open case per item: a new finding joins it instead of opening another.
         Index(
             "uq_cases_open_item", "item_id", unique=True,
             sqlite_where=text("status != 'closed'"), postgresql_where=text("status != 'closed'"),
         ),
     )
+
+
+# The queue's order is priority (highest first), then the nearest deadline, then the oldest case;
+# each index below serves it for one filter, by reading the index in order and stopping after the
+# page (the status column rides along, so that "open only" is decided in the index too).
+Index("ix_cases_queue_order", Case.priority.desc(), Case.due_at, Case.id, Case.status)
+Index("ix_cases_queue_status", Case.status, Case.priority.desc(), Case.due_at, Case.id)
+Index("ix_cases_queue_category", Case.category, Case.priority.desc(), Case.due_at, Case.id, Case.status)
+Index("ix_cases_queue_severity", Case.severity, Case.priority.desc(), Case.due_at, Case.id, Case.status)
 
 
 class Decision(Base):
@@ -64,3 +72,5 @@ class Decision(Base):
 
     case: Mapped[Case] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_decisions_case_id", "case_id"),)

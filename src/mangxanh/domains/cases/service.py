@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mangxanh.core.rules import Verdict
@@ -166,23 +166,37 @@ class QueueFilter:
     open_only: bool = True
 
 
-def queue(session: Session, *, filters: QueueFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-    """Cases sorted by priority, then nearest deadline; and how many match in all."""
-    query = select(Case)
+# Highest priority first, then the nearest deadline, then the oldest case: the indexes of
+# cases/models.py serve this order under each filter.
+QUEUE_ORDER = (Case.priority.desc(), Case.due_at.asc(), Case.id.asc())
+
+
+def _queue_conditions(filters: QueueFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.status:
-        query = query.where(Case.status == filters.status)
+        conditions.append(Case.status == filters.status)
     elif filters.open_only:
-        query = query.where(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
+        conditions.append(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
     if filters.category:
-        query = query.where(Case.category == filters.category)
+        conditions.append(Case.category == filters.category)
     if filters.severity:
-        query = query.where(Case.severity == filters.severity)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.options(joinedload(Case.item), joinedload(Case.assignee))
-        .order_by(Case.priority.desc(), Case.due_at.asc(), Case.id.asc()).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+        conditions.append(Case.severity == filters.severity)
+    return conditions
+
+
+def queue(session: Session, *, filters: QueueFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+    """Cases sorted by priority, then nearest deadline; and how many match in all.
+
+    The page is chosen from the cases table alone (an index read in order, stopping after the
+    page), and only then are its cases loaded with their items and assignees: joining items first
+    would carry every open case's item through the sort.
+    """
+    conditions = _queue_conditions(filters)
+    ids = list(session.scalars(select(Case.id).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)))
+    loaded = {case.id: case for case in session.scalars(
+        select(Case).where(Case.id.in_(ids)).options(joinedload(Case.item), joinedload(Case.assignee)))} if ids else {}
+    total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
+    return [loaded[case_id] for case_id in ids], total
 
 
 def get_case(session: Session, *, case_id: int) -> Case:

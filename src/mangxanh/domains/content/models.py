@@ -37,7 +37,9 @@ class StoredItem(Base):
     shares: Mapped[int] = mapped_column(Integer, default=0)
     comments: Mapped[int] = mapped_column(Integer, default=0)
     author_followers: Mapped[int] = mapped_column(Integer, default=0)
-    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The record as the source sent it: kept, rarely read, and the largest column, so it is loaded
+    # only when asked for (the queue and case pages never need it).
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     # Near-duplicate cluster (campaign) the text belongs to; the same id on every copy.
     cluster_id: Mapped[str | None] = mapped_column(String(64))

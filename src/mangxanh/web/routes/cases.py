@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.service import history, verify_case_history
+from mangxanh.domains.audit.service import read_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.errors import Conflict, MangXanhError
@@ -71,11 +71,11 @@ def _render_case(
     published = (case.item.published_at or case.opened_at).date()
     spans = [span for finding in case.findings for span in finding.spans]
     spread = campaign_spread(session, cluster_id=case.item.cluster_id) if case.item.cluster_id else None
+    record = read_history(session, case_id=case.id)
     return render(request, "console/case.html", {
         "user": user, "case": case, "taxonomy": tax, "spans": spans,
         "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
-        "events": history(session, case_id=case.id),
-        "chain": verify_case_history(session, case_id=case.id),
+        "events": record.events, "chain": record.check,
         "transitions": allowed_transitions(CaseStatus(case.status)),
         "can_decide": any(t.name == "decide" for t in allowed_transitions(CaseStatus(case.status),
                                                                            include_decision=True)),
