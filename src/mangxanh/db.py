@@ -4,12 +4,10 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL 
 scale-out database. Services never commit: the request, command or task owns the transaction
 through :func:`unit_of_work`.
 
-On SQLite every transaction begins IMMEDIATE, taking the database's write lock at its start. A
-deferred transaction that has read cannot take the lock later once another connection has
-committed (SQLITE_BUSY_SNAPSHOT): it fails at once, whatever the busy timeout, so concurrent
-requests that read and then write (every case view does) failed instead of waiting. IMMEDIATE
-transactions queue for the lock for at most the busy timeout; readers outside a transaction are
-never blocked (WAL). :func:`is_busy` tells the failures that running the same work again can cure.
+On SQLite a transaction that may write begins IMMEDIATE, taking the database's write lock at its
+start, and writers queue for it in order for at most the busy timeout; one marked read-only
+begins DEFERRED and never waits (db_sqlite.py says why). :func:`is_busy` tells the failures
+that running the same work again can cure.
 """
 
 from __future__ import annotations
@@ -28,6 +26,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from mangxanh import db_sqlite
+from mangxanh.db_sqlite import READ_ONLY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,24 +74,9 @@ def utcnow() -> datetime:
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
 
-def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_s: float) -> None:
-    # Let SQLAlchemy, not the pysqlite driver, decide where transactions begin: the driver's own
-    # handling breaks SAVEPOINT and transactional DDL (SQLAlchemy's documented recipe).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # With WAL, NORMAL syncs the log at checkpoints instead of at every commit: a committed batch
-    # survives the application crashing or being killed; only an operating system crash or a power
-    # cut may lose the last commits (never corrupt the file), and an import rerun restores them, as
-    # ingestion is idempotent. FULL would cost an fsync per batch.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-    cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _postgres_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def _postgres_lock_timeout(dbapi_connection: Any, busy_timeout_s: float) -> None:
@@ -106,10 +92,11 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, loc
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, busy_timeout_s))
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "connect", lambda conn, _record: db_sqlite.set_pragmas(conn))
+        event.listen(engine, "begin", db_sqlite.WriteQueue(busy_timeout_s).begin)
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    event.listen(engine, "begin", _postgres_begin)
     if lock_timeout:
         event.listen(engine, "connect", lambda conn, _record: _postgres_lock_timeout(conn, busy_timeout_s))
     return engine
@@ -136,10 +123,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_only(session: Session) -> Session:
+    """Make every transaction of the session a read-only one (call before its first statement).
+
+    On SQLite they then begin DEFERRED, so that long reads (warming the campaign index, pages
+    that only show) do not hold the write lock every writer waits for; on PostgreSQL they are
+    declared READ ONLY. On both, a write inside one fails at once.
+    """
+    session.execution_options = session.execution_options.union({READ_ONLY: True})
+    return session
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[Session], *, reads_only: bool = False) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back otherwise."""
     session = factory()
+    if reads_only:
+        read_only(session)
     try:
         yield session
         session.commit()

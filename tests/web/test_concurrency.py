@@ -227,8 +227,11 @@ def test_a_database_busy_past_the_bound_is_a_clear_retryable_503_that_changes_no
             started = time.monotonic()
             busy = client.get(f"/cases/{seeded.case_id}")
             waited = time.monotonic() - started
+            # A page that only reads neither waits for the lock nor is refused.
+            queue = client.get("/cases")
         finally:
             release()
+        assert queue.status_code == 200 and f"/cases/{seeded.case_id}" in queue.text
         assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
         assert "Hệ thống đang bận" in busy.text and waited < 5
         assert client.get(f"/cases/{seeded.case_id}").status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.db import read_only
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import get_user
 from mangxanh.domains.content.service import Analysis, default_analysis
@@ -36,9 +37,13 @@ def db(request: Request) -> Iterator[Session]:
 
     Used only through :data:`DbSession`, whose function scope runs the commit before the response
     is sent: a client that has its answer can rely on what it did being stored, and a commit that
-    fails is answered as an error instead of after a success already sent.
+    fails is answered as an error instead of after a success already sent. A GET or HEAD request
+    only reads: on SQLite it then neither waits for nor holds the write lock (a GET that must
+    record something, such as a case view, writes in a short unit of work of its own).
     """
     session: Session = request.app.state.sessions()
+    if request.method in ("GET", "HEAD"):
+        read_only(session)
     try:
         yield session
         session.commit()

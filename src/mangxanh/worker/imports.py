@@ -17,7 +17,7 @@ from mangxanh.connectors.csv_layouts import ColumnMapping
 from mangxanh.connectors.jsonl_export import read_jsonl
 from mangxanh.core.items import Numbered, Refusal, split_entries
 from mangxanh.db import unit_of_work
-from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.intake import IntakeReport, analyse_ahead, take_in
 from mangxanh.domains.content.service import Analysis, warm_campaigns
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.service import get_or_create_source
@@ -79,9 +79,10 @@ class _CollectorPacing:
 
 def _store_batch(factory: sessionmaker[Session], *, source_id: int, items: list[Numbered], refused: list[Refusal],
                  analysis: Analysis) -> IntakeReport:
+    ahead = analyse_ahead(factory, delivered=items, analysis=analysis)
     with unit_of_work(factory) as session:
         return take_in(session, source=session.get_one(Source, source_id), delivered=items, refused=refused,
-                       analysis=analysis)
+                       analysis=analysis, ahead=ahead)
 
 
 def import_entries(
@@ -100,6 +101,7 @@ def import_entries(
     report = ImportReport()
     with unit_of_work(factory) as session:
         source_id = get_or_create_source(session, name=source_name, kind=source_kind).id
+    with unit_of_work(factory, reads_only=True) as session:
         warm_campaigns(session, analysis=analysis)
     position = 0
     collector = _CollectorPacing()

@@ -30,7 +30,7 @@ from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.analysis.types import Item
 from mangxanh.core.items import split_entries
 from mangxanh.db import is_conflict, make_engine, make_session_factory, unit_of_work, with_conflict_retries
-from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.intake import IntakeReport, analyse_ahead, take_in
 from mangxanh.domains.content.service import Analysis, default_analysis, warm_campaigns
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.runner import run_source as run_pulled_source
@@ -63,10 +63,13 @@ def ingest_records(factory: sessionmaker[Session], *, analysis: Analysis, source
     """
     delivered, unreadable = split_entries(read_records(records, max_text_chars=analysis.max_text_chars, first=1))
 
+    # Analysed once, before any transaction: a retried attempt reuses the results.
+    ahead = analyse_ahead(factory, delivered=delivered, analysis=analysis)
+
     def attempt() -> IntakeReport:
         with unit_of_work(factory) as session:
             return take_in(session, source=session.get_one(Source, source_id), delivered=delivered,
-                           refused=unreadable, analysis=analysis)
+                           refused=unreadable, analysis=analysis, ahead=ahead)
 
     report, attempts = with_conflict_retries(attempt, label=label)
     return BatchOutcome(report, len(records), attempts)
@@ -90,7 +93,7 @@ class WorkerRuntime:
         analysis = default_analysis(threshold=settings.case_threshold, max_text_chars=settings.max_text_chars)
         # Detectors load their data on first use: here, rather than inside the first batch's time.
         analysis.pipeline.analyse(Item(text="khởi động"))
-        with unit_of_work(factory) as session:
+        with unit_of_work(factory, reads_only=True) as session:
             warmed = warm_campaigns(session, analysis=analysis)
         log.info("worker process %d ready: analysis loaded, %d recent items in the campaign index",
                  os.getpid(), warmed)

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.core.analysis.types import msgid
 from mangxanh.core.items import Numbered, RawItem, Refusal, item_problem
-from mangxanh.db import utcnow
+from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.content.models import StoredItem
-from mangxanh.domains.content.service import Analysis, IngestReport, store_items
+from mangxanh.domains.content.service import Analysed, Analysis, IngestReport, analyse, store_items
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.schedule import RunOutcome, record_run
 
@@ -80,15 +80,34 @@ def _latest(delivered: Iterable[Numbered], refused: list[Refusal]) -> list[Numbe
     return sorted(last.values(), key=lambda entry: entry.item.natural_key)
 
 
+def analyse_ahead(factory: sessionmaker[Session], *, delivered: Sequence[Numbered], analysis: Analysis) -> Analysed:
+    """The detectors' results for a delivery's new and edited items, computed before its write transaction.
+
+    Analysis is most of a delivery's time and needs no database. Done here, it no longer holds
+    SQLite's write lock, which every other writer (each console request that writes) waits for,
+    nor PostgreSQL's row locks. Only the stored texts' hashes are read, in a read-only
+    transaction; an item whose text is stored already is not analysed. If another delivery
+    changes an item meanwhile, take_in analyses it again (it uses a result only for its text).
+    """
+    keys = {entry.item.natural_key for entry in delivered}
+    stored: set[tuple[str, str]] = set()
+    if keys:
+        with unit_of_work(factory, reads_only=True) as session:
+            stored = {(key, digest) for key, digest in session.execute(
+                select(StoredItem.natural_key, StoredItem.content_hash).where(StoredItem.natural_key.in_(keys)))}
+    return analyse([entry.item for entry in delivered
+                    if (entry.item.natural_key, entry.item.content_hash) not in stored], analysis)
+
+
 def take_in(
     session: Session, *, source: Source, delivered: Iterable[Numbered], analysis: Analysis,
-    refused: Iterable[Refusal] = (), started_at: datetime | None = None,
+    refused: Iterable[Refusal] = (), started_at: datetime | None = None, ahead: Analysed | None = None,
 ) -> IntakeReport:
     """Store one delivery of ``source`` (a pushed batch, a batch of a file, a fetched feed or page).
 
     ``refused`` are the entries the connector could not read, counted with the delivery's other
-    refusals. The caller owns the transaction: the items, their findings and cases, and the run
-    record are committed together or not at all.
+    refusals; ``ahead`` are results of analyse_ahead. The caller owns the transaction: the items,
+    their findings and cases, and the run record are committed together or not at all.
     """
     started = started_at or utcnow()
     refusals = list(refused)
@@ -103,7 +122,7 @@ def take_in(
             refusals.append(Refusal(entry.position, OTHER_SOURCE, external_id=entry.item.external_id))
         else:
             mine.append(entry.item)
-    stored_report = store_items(session, source=source, items=mine, known=known, analysis=analysis)
+    stored_report = store_items(session, source=source, items=mine, known=known, analysis=analysis, ahead=ahead)
     report = IntakeReport(**vars(stored_report), refused=sorted(refusals, key=lambda r: r.position))
     record_run(session, source, RunOutcome(added=report.added, updated=report.updated, unchanged=report.unchanged,
                                            refused=len(report.refused)), started_at=started)

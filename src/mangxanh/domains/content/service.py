@@ -136,21 +136,33 @@ def _load_findings(session: Session, items: Iterable[StoredItem]) -> None:
         set_committed_value(unloaded[item_id], "findings", rows)
 
 
+# Detectors' results by (natural key, content hash): what a text gives does not depend on the database.
+Analysed = Mapping[tuple[str, str], AnalysisResult]
+
+
+def analyse(items: Sequence[Content], analysis: Analysis) -> dict[tuple[str, str], AnalysisResult]:
+    """Run the detectors over items at once (a pure computation: no database, no campaign index)."""
+    results = analysis.pipeline.analyse_many([_as_core_item(item) for item in items])
+    return {(item.natural_key, item.content_hash): result for item, result in zip(items, results, strict=True)}
+
+
 def _analyse_and_store(
     session: Session, *, items: Sequence[StoredItem | RawItem], source: Source, analysis: Analysis,
-    rules: RuleSet, report: IngestReport,
+    rules: RuleSet, report: IngestReport, ahead: Analysed,
 ) -> dict[str, int]:
     """Analyse a batch at once, keep the findings, open or join cases; each item appears once.
 
     New items (RawItem) are written in bulk by NewItems; stored items being re-analysed are
-    reconciled through the ORM, their findings and open cases read in one query each. Returns the
-    clusters the batch added to, with their size now.
+    reconciled through the ORM, their findings and open cases read in one query each. Results
+    computed ahead, before the transaction, are used as they are. Returns the clusters the batch
+    added to, with their size now.
     """
     stored = [item for item in items if isinstance(item, StoredItem)]
     _load_findings(session, stored)
     intake = CaseIntake(session, items=stored, threshold=analysis.threshold, taxonomy=analysis.taxonomy)
     new_items = NewItems(session, source_id=source.id, threshold=analysis.threshold)
-    results = analysis.pipeline.analyse_many([_as_core_item(item) for item in items])
+    known = {**ahead, **analyse([i for i in items if (i.natural_key, i.content_hash) not in ahead], analysis)}
+    results = [known[item.natural_key, item.content_hash] for item in items]
     now = utcnow()
     grown: dict[str, int] = {}
     for item, result in zip(items, results, strict=True):
@@ -184,7 +196,7 @@ def _fill(stored: StoredItem, raw: RawItem) -> None:
 
 def store_items(
     session: Session, *, source: Source, items: Sequence[RawItem], known: Mapping[str, StoredItem],
-    analysis: Analysis,
+    analysis: Analysis, ahead: Analysed | None = None,
 ) -> IngestReport:
     """Store and analyse a delivery's items: new ones are added, edited ones analysed again, the same text skipped.
 
@@ -206,7 +218,8 @@ def store_items(
             queued.append(current)
     # The rules saved in the console since this process started apply from this batch on.
     rules = current_rules(session, taxonomy=analysis.taxonomy, fallback=analysis.rules)
-    grown = _analyse_and_store(session, items=queued, source=source, analysis=analysis, rules=rules, report=report)
+    grown = _analyse_and_store(session, items=queued, source=source, analysis=analysis, rules=rules, report=report,
+                               ahead=ahead or {})
     report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys={i.natural_key for i in queued},
                                                   rules=rules, taxonomy=analysis.taxonomy,
                                                   threshold=analysis.threshold)

@@ -21,7 +21,7 @@ from mangxanh.connectors.safe_http import FetchError, FetchPolicy
 from mangxanh.connectors.web_pages import read_page
 from mangxanh.core.items import Numbered, Refusal
 from mangxanh.db import unit_of_work, utcnow
-from mangxanh.domains.content.intake import take_in
+from mangxanh.domains.content.intake import analyse_ahead, take_in
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.models import Source, SourceKind
 from mangxanh.domains.sources.schedule import RunOutcome, due_sources, record_run
@@ -73,7 +73,14 @@ def run_source(factory: sessionmaker[Session], source_id: int, *, analysis: Anal
         with lock or nullcontext(), unit_of_work(factory) as session:
             record_run(session, session.get_one(Source, source_id), outcome, started_at=started)
         return outcome
-    with lock or nullcontext(), unit_of_work(factory) as session:
+    with lock or nullcontext():
+        return _store_fetched(factory, source_id, fetched, analysis=analysis, started=started)
+
+
+def _store_fetched(factory: sessionmaker[Session], source_id: int, fetched: _Fetched, *, analysis: Analysis,
+                   started: datetime) -> RunOutcome:
+    ahead = analyse_ahead(factory, delivered=fetched.entries, analysis=analysis)
+    with unit_of_work(factory) as session:
         source = session.get_one(Source, source_id)
         if fetched.state:
             source.config = {**source.config, **{k: v for k, v in fetched.state.items() if v}}
@@ -82,7 +89,7 @@ def run_source(factory: sessionmaker[Session], source_id: int, *, analysis: Anal
             record_run(session, source, outcome, started_at=started)
             return outcome
         report = take_in(session, source=source, delivered=fetched.entries, refused=fetched.refused,
-                         analysis=analysis, started_at=started)
+                         analysis=analysis, started_at=started, ahead=ahead)
     return RunOutcome(added=report.added, updated=report.updated, unchanged=report.unchanged,
                       refused=len(report.refused), problems=[f"entry {r.position}: {r.message()}"
                                                              for r in report.refused[:50]])

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mangxanh.connectors.jsonl_export import decode_json, read_records
 from mangxanh.core.items import Refusal, split_entries
 from mangxanh.db import unit_of_work, utcnow, with_conflict_retries
-from mangxanh.domains.content.intake import IntakeReport, take_in
+from mangxanh.domains.content.intake import IntakeReport, analyse_ahead, take_in
 from mangxanh.domains.content.service import warm_campaigns
 from mangxanh.domains.sources.models import ApiToken, Source
 from mangxanh.domains.sources.tokens import authenticate, record_use
@@ -185,16 +185,22 @@ def push_items(
 
     def store() -> IntakeReport:
         # One batch at a time in this process (the campaign index is not made for threads), and
-        # the lock taken before the transaction, as every ingesting thread does.
-        with INGEST_LOCK, unit_of_work(request.app.state.sessions) as session:
-            api_token, source = _checked_source(session, token)
-            warm_campaigns(session, analysis=analysis)
-            report = take_in(session, source=source, delivered=delivered, refused=unreadable, analysis=analysis,
-                             started_at=started)
-            if report.received == len(report.refused):
-                raise _NothingStored(report.refused)
-            record_use(api_token)
-            return report
+        # the lock taken before the transactions, as every ingesting thread does. Filling the
+        # index from the database (the first push after a start) and analysing only read: on
+        # SQLite they must not hold the write lock the console's requests wait for.
+        factory = request.app.state.sessions
+        with INGEST_LOCK:
+            with unit_of_work(factory, reads_only=True) as session:
+                warm_campaigns(session, analysis=analysis)
+            ahead = analyse_ahead(factory, delivered=delivered, analysis=analysis)
+            with unit_of_work(factory) as session:
+                api_token, source = _checked_source(session, token)
+                report = take_in(session, source=source, delivered=delivered, refused=unreadable,
+                                 analysis=analysis, started_at=started, ahead=ahead)
+                if report.received == len(report.refused):
+                    raise _NothingStored(report.refused)
+                record_use(api_token)
+                return report
 
     try:
         if not delivered:

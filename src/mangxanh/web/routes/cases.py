@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
+from mangxanh.db import unit_of_work
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.service import read_history
 from mangxanh.domains.cases import service as cases
@@ -59,7 +60,13 @@ def case_page(
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     case = cases.get_case(session, case_id=case_id)
-    cases.record_view(session, case_id=case.id, actor=user)
+    # The view is audited in a short transaction of its own, committed before the page is built:
+    # building it (a long history, the template) then holds no write lock that others wait for,
+    # and the access stays recorded even if showing the page fails. The read transaction ends
+    # first (one connection per request at a time), and the page reads afresh, this view included.
+    session.commit()
+    with unit_of_work(request.app.state.sessions) as audit:
+        cases.record_view(audit, case_id=case.id, actor=user)
     return _render_case(request, session, tax, user, case.id)
 
 

@@ -1,0 +1,73 @@
+"""Transactions on both databases: read-only ones cannot write, SQLite writers queue in order."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from mangxanh.db import is_busy, make_engine, make_session_factory, unit_of_work
+
+
+def test_sqlite_writers_take_the_lock_in_the_order_they_asked(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_s=20)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        session.execute(text("CREATE TABLE turns (writer INTEGER)"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    def writer(n: int) -> None:
+        with unit_of_work(factory) as session:
+            session.execute(text("INSERT INTO turns VALUES (:n)"), {"n": n})
+
+    threads = []
+    for n in range(6):
+        threads.append(threading.Thread(target=writer, args=(n,)))
+        threads[-1].start()
+        time.sleep(0.15)  # each has asked before the next starts
+    holder.execute("ROLLBACK")
+    for thread in threads:
+        thread.join(30)
+    with engine.connect() as conn:
+        assert [row[0] for row in conn.execute(text("SELECT writer FROM turns ORDER BY rowid"))] == list(range(6))
+    engine.dispose()
+
+
+def test_a_writer_that_waits_past_the_bound_gets_a_busy_error(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_s=0.3)
+    with engine.connect():
+        pass  # the file now exists, in WAL mode, as a migrated database is
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(DBAPIError) as caught, unit_of_work(make_session_factory(engine)) as session:
+        session.execute(text("SELECT 1"))
+    assert is_busy(caught.value) and 0.25 < time.monotonic() - started < 3
+    holder.execute("ROLLBACK")
+    engine.dispose()
+
+
+def test_a_read_only_transaction_reads_and_cannot_write(live_database_url: str) -> None:
+    engine = make_engine(live_database_url)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, reads_only=True) as session:
+        assert session.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
+        with pytest.raises(DBAPIError) as caught:
+            session.execute(text("INSERT INTO sources (name, kind, config, is_active, created_at, interval_s, "
+                                 "last_error_params, consecutive_failures) VALUES ('x', 'api', '{}', true, "
+                                 "CURRENT_TIMESTAMP, 60, '{}', 0)"))
+        # Not a busy database: a bug, which running it again would not cure.
+        assert not is_busy(caught.value)
+    with unit_of_work(factory) as session:
+        session.execute(text("INSERT INTO sources (name, kind, config, is_active, created_at, interval_s, "
+                             "last_error_params, consecutive_failures) VALUES ('x', 'api', '{}', true, "
+                             "CURRENT_TIMESTAMP, 60, '{}', 0)"))
+    engine.dispose()
