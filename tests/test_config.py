@@ -30,3 +30,15 @@ def test_defaults_and_postgres_url_driver(tmp_path: Path) -> None:
 def test_bad_settings_name_themselves(overrides: dict[str, object], name: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
         load_settings(**overrides)
+
+
+def test_every_setting_is_documented_in_a_readme_table() -> None:
+    from pathlib import Path
+
+    from mangxanh.config import Settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {cell.strip("` ") for line in readme.splitlines() if line.startswith("| ")
+            for cell in line.split("|")[1].split(",")}
+    missing = [f"MANGXANH_{name.upper()}" for name in Settings.model_fields if f"MANGXANH_{name.upper()}" not in rows]
+    assert not missing, f"settings without a row in the README's tables: {missing}"
