@@ -46,3 +46,17 @@ def test_earlier_copies_are_raised_when_their_campaign_reaches_ten(session: Sess
     # The same copies again change nothing: no new events, nothing raised twice.
     again = ingest(session, source=source, items=_copies(0, 10), analysis=analysis)
     assert (again.unchanged, again.cases_raised) == (10, 0)
+
+
+def test_the_rules_dry_run_sees_each_items_campaign(session: Session, analysis: Analysis) -> None:
+    """Trying the rules in force on a campaign's copies changes nothing: the dry run knows the campaign's size."""
+    from mangxanh.domains.cases.dry_run import dry_run_rules
+
+    source = get_or_create_source(session, name="pages", kind="jsonl_export")
+    ingest(session, source=source, items=_copies(0, 10), analysis=analysis)
+    session.flush()
+    assert all(case.escalated for case in session.scalars(select(Case)))
+    changes = dry_run_rules(session, rules=analysis.rules, taxonomy=analysis.taxonomy,
+                            threshold=analysis.threshold, last=10)
+    assert len(changes) == 10
+    assert [change.differences for change in changes] == [{}] * 10

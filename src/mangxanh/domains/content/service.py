@@ -81,12 +81,11 @@ def warm_campaigns(session: Session, *, analysis: Analysis) -> int:
     return len(rows)
 
 
-def _cluster(item: Content, analysis: Analysis) -> tuple[str | None, int]:
-    """Put the item in its near-duplicate cluster; returns the cluster's id and size."""
+def _cluster(item: Content, analysis: Analysis) -> str | None:
+    """Put the item in its near-duplicate cluster; returns the cluster's id."""
     if len(item.text) < MIN_CAMPAIGN_CHARS:
-        return None, 1
-    cluster_id = analysis.campaigns.add(item.natural_key, item.text, item.published_at)
-    return cluster_id, analysis.campaigns.cluster(cluster_id).size
+        return None
+    return analysis.campaigns.add(item.natural_key, item.text, item.published_at)
 
 
 def _as_core_item(item: Content) -> Item:
@@ -164,14 +163,15 @@ def _analyse_and_store(
     known = {**ahead, **analyse([i for i in items if (i.natural_key, i.content_hash) not in ahead], analysis)}
     results = [known[item.natural_key, item.content_hash] for item in items]
     now = utcnow()
-    grown: dict[str, int] = {}
-    for item, result in zip(items, results, strict=True):
+    # Every copy joins its campaign before any is judged, so that the copies of one batch all see
+    # the campaign's size after the batch, as its earlier copies do when they are weighed again.
+    clusters = [_cluster(item, analysis) for item in items]
+    grown = {cluster_id: analysis.campaigns.cluster(cluster_id).size for cluster_id in clusters if cluster_id}
+    for item, result, cluster_id in zip(items, results, clusters, strict=True):
         report.detector_failures.extend(f"{item.natural_key}: {f.detector}: {f.error}" for f in result.failures)
         report.findings += len(result.findings)
-        cluster_id, cluster_size = _cluster(item, analysis)
-        if cluster_id is not None:
-            grown[cluster_id] = cluster_size
-        context = rule_context(item, source_kind=source.kind, cluster_size=cluster_size)
+        context = rule_context(item, source_kind=source.kind, cluster_size=grown.get(cluster_id, 1)
+                               if cluster_id else 1)
         verdict = evaluate(result.findings, context, rules=rules, taxonomy=analysis.taxonomy,
                            threshold=analysis.threshold)
         if isinstance(item, RawItem):
