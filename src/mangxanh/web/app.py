@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
             runner.stop()
         engine.dispose()
 
-    # The schema of the whole app, console included, is for signed-in staff (routes/console_schema);
+    # The schema of the whole app, console included, is for signed-in staff (console_schema below);
     # partners read the push API's own schema at /api/v1/openapi.json. No Swagger page: it loads
     # scripts from a CDN, which the CSP and closed government networks block.
     app = FastAPI(title="Mạng Xanh", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)

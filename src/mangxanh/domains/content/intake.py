@@ -9,8 +9,9 @@ the demo all hand what a connector read to :func:`take_in`, which decides the sa
   and each earlier one is refused naming the position of the one that replaced it. A file thus
   ends in the same state however it is cut into batches (a later line updates an earlier one).
 - **Source ownership**: an item belongs to the source that first stored it. Another source can
-  never change it: its copy is refused ("stored under another source"), whatever its text, so a
-  partner's token reaches only its own items and cannot even test what another source's item says.
+  never change it: its copy is refused ("first stored by another source"), whatever its text, so
+  a partner's token reaches only its own items and cannot even test what another source's item
+  says.
   The same external id from two sources is therefore one item, the first source's.
 - **Order**: items are stored in natural-key order, so that concurrent deliveries take their row
   locks in one order and wait for each other instead of deadlocking.
