@@ -20,8 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,7 +36,7 @@ from mangxanh.db import make_engine
 from mangxanh.domains.content.models import StoredItem
 from tests.conftest import SHARED_DATA, missing_service
 from tests.domains.test_source_runner import site  # noqa: F401 - fixture
-from tests.web.test_browser import _free_port
+from tests.live_server import free_port, mangxanh_run
 from tests.worker.conftest import redis_db_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +153,7 @@ def department(tmp_path: Path, site: str) -> Department:  # noqa: F811 - the fix
     env = {**os.environ, "MANGXANH_VAR_DIR": str(home / "var"),
            "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}",
            # The example sites are served on loopback by the test.
-           "MANGXANH_ALLOW_PRIVATE_FETCH": "1", "MANGXANH_PORT": str(_free_port())}
+           "MANGXANH_ALLOW_PRIVATE_FETCH": "1", "MANGXANH_PORT": str(free_port())}
     for name in ("MANGXANH_REDIS_URL", "MANGXANH_SECRET_KEY"):
         env.pop(name, None)
     (home / "export.jsonl").write_text(
@@ -181,27 +180,6 @@ def _rewrite(argv: list[str], department: Department, site_url: str) -> list[str
         out[out.index("--data") + 1] = str(_training_slice(department.home / "training-slice"))
     return [str(SHARED_DATA) + word.removeprefix("../shared/data") if word.startswith("../shared/data") else word
             for word in out]
-
-
-@contextmanager
-def _serving(department: Department) -> Iterator[str]:
-    process = subprocess.Popen([sys.executable, "-m", "mangxanh.cli", "run"], cwd=department.home,
-                               env=department.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{department.env['MANGXANH_PORT']}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("`mangxanh run` did not start")
-        yield base
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0].decode(errors="replace")
-        assert "Traceback" not in output, output[-3000:]
 
 
 def test_the_documented_commands_work_in_a_fresh_department(
@@ -238,7 +216,7 @@ def test_the_documented_commands_work_in_a_fresh_department(
     def expanded(word: str) -> str:
         return re.sub(r"\$(\w+)", lambda m: env.get(m.group(1), ""), word)
 
-    with _serving(department) as base:
+    with mangxanh_run(cwd=department.home, env=department.env) as base:
         assert httpx.get(f"{base}/login").status_code == 200
         for command in curls:
             argv = [expanded(word).replace("https://mangxanh.example.gov.vn", base) for word in command.argv]
@@ -275,7 +253,7 @@ def test_the_documented_scale_out_works_on_postgresql_and_redis(
                                                      cwd=department.home, env=env, stdout=out,
                                                      stderr=subprocess.STDOUT), log))
             elif command.key == "run":
-                with _serving(department) as base:
+                with mangxanh_run(cwd=department.home, env=department.env) as base:
                     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
             else:
                 result = department.run(argv)

@@ -4,59 +4,37 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import missing_service
 from tests.domains.test_source_runner import site  # noqa: F401 - fixture
+from tests.live_server import free_port, mangxanh_run
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """`mangxanh db upgrade`, `demo load` and `run`, as `make run` does, in a scratch folder."""
     home = tmp_path_factory.mktemp("browser")
-    port = _free_port()
     # Private fetches allowed: the feed the sources test adds is served on loopback.
-    env = {**os.environ, "MANGXANH_VAR_DIR": str(home / "var"), "MANGXANH_PORT": str(port),
+    env = {**os.environ, "MANGXANH_VAR_DIR": str(home / "var"), "MANGXANH_PORT": str(free_port()),
            "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}", "MANGXANH_ALLOW_PRIVATE_FETCH": "1"}
     env.pop("MANGXANH_REDIS_URL", None)
-    cli = [sys.executable, "-m", "mangxanh.cli"]
     for args in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([*cli, *args], env=env, cwd=home, check=True, capture_output=True, timeout=120)
+        subprocess.run([sys.executable, "-m", "mangxanh.cli", *args], env=env, cwd=home, check=True,
+                       capture_output=True, timeout=120)
     logins = {line.split("\t")[0]: line.split("\t")[1]
               for line in (home / "var" / "demo-logins.txt").read_text(encoding="utf-8").splitlines()}
-    process = subprocess.Popen([*cli, "run"], env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with mangxanh_run(cwd=home, env=env) as base:
         yield base, logins
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -39,8 +37,8 @@ from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import create_source, get_or_create_source
 from mangxanh.domains.sources.tokens import issue_token
 from mangxanh.web.app import create_app
+from tests.live_server import free_port, mangxanh_run
 from tests.web.conftest import PASSWORD, csrf_from
-from tests.web.test_browser import _free_port
 
 VIEWERS, VIEWS_EACH = 10, 15
 PUSHERS, BATCHES_EACH, BATCH = 4, 4, 25
@@ -78,32 +76,11 @@ def seeded(live_database_url: str, analysis: Analysis) -> Seeded:
 
 @pytest.fixture
 def server(seeded: Seeded, tmp_path: Path) -> Iterator[str]:
-    """`mangxanh run` in a process of its own, as a department runs it."""
-    port = _free_port()
-    env = {**os.environ, "MANGXANH_VAR_DIR": str(tmp_path / "var"), "MANGXANH_PORT": str(port),
+    env = {**os.environ, "MANGXANH_VAR_DIR": str(tmp_path / "var"), "MANGXANH_PORT": str(free_port()),
            "MANGXANH_DATABASE_URL": seeded.url}
     env.pop("MANGXANH_REDIS_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "mangxanh.cli", "run"], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with mangxanh_run(cwd=tmp_path, env=env) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            output = process.communicate(timeout=20)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output = process.communicate()[0].decode(errors="replace") + "\n(the server did not stop; killed)"
-    assert "Traceback" not in output and "killed" not in output, output[-4000:]
 
 
 def _logged_in(base: str) -> httpx.Client:
