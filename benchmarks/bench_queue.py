@@ -38,7 +38,7 @@ from mangxanh.migrate import upgrade
 from mangxanh.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from volume_data import generate
+from volume_data import BENCH_AUDIT_KEY, generate
 
 PASSWORD = "mật khẩu đo hiệu năng"  # noqa: S105 - an account of the scratch database only
 
@@ -121,7 +121,7 @@ def main() -> None:
         paths = {name: path for name, path in paths.items() if args.only in name}
 
     with tempfile.TemporaryDirectory() as var:
-        settings = load_settings(database_url=url, var_dir=Path(var))
+        settings = load_settings(database_url=url, var_dir=Path(var), audit_key=BENCH_AUDIT_KEY.decode())
         app = create_app(settings, freeze_heap=True)
         with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
             log_in(client, username, password)

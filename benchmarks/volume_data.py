@@ -12,8 +12,9 @@ Used by bench_queue.py (and runnable alone). It writes into an empty, migrated d
 - ``--cases`` cases (default 100,000) on distinct items, in every state in the proportions of a
   working queue (about 55 % open), every category and severity, priorities 0–100 and deadlines
   around now; decisions for the decided ones;
-- a history of 2–11 events per case (about 570,000 events), hash-chained by the product's own
-  CaseHistoryWriter so that every chain verifies, and one case (the first) with 1,000 events.
+- a history of 2–11 events per case (about 650,000 events), chained and signed by the product's
+  own CaseHistoryWriter so that every chain verifies, one case (the first) with 1,000 events, and
+  an anchor sealing them all.
 
 Rows go in by COPY on PostgreSQL and by executemany on SQLite, then the statistics are
 refreshed (ANALYZE), as a database that has lived would have them. Deterministic for a seed.
@@ -29,13 +30,14 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from mangxanh.core.taxonomy import load_taxonomy
-from mangxanh.db import make_engine
+from mangxanh.db import AUDIT_KEY, make_engine
 from mangxanh.demo.loader import demo_file_text
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit import anchors
 from mangxanh.domains.audit.service import CaseHistoryWriter
 from mangxanh.domains.tables import metadata
 
@@ -62,26 +64,30 @@ def _status_sequence(status: str) -> list[tuple[str, str]]:
 
 
 class Copier:
-    """Writes rows of one table in bulk: COPY on PostgreSQL, executemany on SQLite."""
+    """Writes rows of one table in bulk, COPY on PostgreSQL and executemany on SQLite, one commit per call.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.postgres = engine.dialect.name == "postgresql"
+    It writes through the one session that also reads the chains' heads, so that on SQLite no
+    second connection waits for the write lock that session's transaction holds.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def write(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
         columns = list(rows[0])
-        with self.engine.begin() as conn:
-            if self.postgres:
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
-                with raw.cursor() as cursor, cursor.copy(
-                        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([_pg_value(row[c]) for c in columns])
-            else:
-                conn.execute(table.insert(), list(rows))
+        conn = self.session.connection()
+        if self.postgres:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([_pg_value(row[c]) for c in columns])
+        else:
+            conn.execute(table.insert(), list(rows))
+        self.session.commit()
 
 
 def _pg_value(value: Any) -> Any:
@@ -101,11 +107,21 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
         yield chunk
 
 
-def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: int = 287) -> dict[str, int]:
-    """Fill the empty, migrated database at ``url``; returns the row counts written."""
+# The benchmarks sign the trail with this key (a scratch database; never a deployment's key).
+BENCH_AUDIT_KEY = b"mangxanh-benchmark-audit-key"
+
+
+def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: int = 287,
+             views: tuple[int, int] = (0, 6), audit_key: bytes = BENCH_AUDIT_KEY) -> dict[str, int]:
+    """Fill the empty, migrated database at ``url``; returns the row counts written.
+
+    ``views`` is the range of view events per case (the history's filler); the trail is signed
+    with ``audit_key`` and sealed by one anchor at the end, as a running platform's would be.
+    """
     rng = random.Random(seed)
     engine = make_engine(url)
-    copier = Copier(engine)
+    session = Session(engine, info={AUDIT_KEY: audit_key})
+    copier = Copier(session)
     tables = metadata.tables
     taxonomy = load_taxonomy()
     categories = list(taxonomy.categories.values())
@@ -196,52 +212,58 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
           flush=True)
 
     decisions: list[dict[str, Any]] = []
-    with Session(engine) as session:
-        # A writer only chains events and collects the rows here; they are copied in below.
-        writer = CaseHistoryWriter(session)
-        for start in range(0, len(case_rows), 10_000):
-            writer.read_heads(row["id"] for row in case_rows[start:start + 10_000])
-        staff = [User(id=i) for i in range(1, 11)]
-        for row in case_rows:
-            case_id = row["id"]
-            writer.append(case_id=case_id, kind="opened", after={
-                "category": row["category"], "severity": row["severity"], "priority": row["priority"],
-                "route": row["route"], "due_at": row["due_at"].isoformat()})
-            writer.append(case_id=case_id, kind="finding_added", after={
-                "finding_id": 0, "category": row["category"], "score": 0.9, "detector": "lexicon"})
-            views = EVENTS_OF_BIG_CASE - 2 if case_id == 1 else rng.randrange(0, 6)
-            for _ in range(views):
-                writer.append(case_id=case_id, kind="viewed", actor=rng.choice(staff))
-            before = "new"
-            for kind, target in _status_sequence(row["status"]):
-                if kind == "decision":
-                    decisions.append({
-                        "id": len(decisions) + 1, "case_id": case_id, "decided_by_id": 1, "category": row["category"],
-                        "legal_basis": "decision-874-2021", "action": "warn", "note": "Vi phạm Bộ Quy tắc ứng xử.",
-                        "created_at": now})
-                writer.append(case_id=case_id, kind=kind, actor=staff[0], before={"status": before},
-                              after={"status": target})
-                before = target
-            if writer.pending >= CHUNK:
-                rows = writer.take_rows()
-                copier.write(tables["case_events"], rows)
-                counts["case_events"] += len(rows)
-        rows = writer.take_rows()
-        copier.write(tables["case_events"], rows)
-        counts["case_events"] += len(rows)
-        session.rollback()
+    # A writer only chains events and collects the rows here; they are copied in below.
+    writer = CaseHistoryWriter(session)
+    for start in range(0, len(case_rows), 10_000):
+        writer.read_heads(row["id"] for row in case_rows[start:start + 10_000])
+    staff = [User(id=i) for i in range(1, 11)]
+    for row in case_rows:
+        case_id = row["id"]
+        writer.append(case_id=case_id, kind="opened", after={
+            "category": row["category"], "severity": row["severity"], "priority": row["priority"],
+            "route": row["route"], "due_at": row["due_at"].isoformat()})
+        writer.append(case_id=case_id, kind="finding_added", after={
+            "finding_id": 0, "category": row["category"], "score": 0.9, "detector": "lexicon"})
+        views_here = EVENTS_OF_BIG_CASE - 2 if case_id == 1 else rng.randrange(*views)
+        for _ in range(views_here):
+            writer.append(case_id=case_id, kind="viewed", actor=rng.choice(staff))
+        before = "new"
+        for kind, target in _status_sequence(row["status"]):
+            after: dict[str, Any] = {"status": target}
+            note = None
+            if kind == "decision":
+                decision = {"id": len(decisions) + 1, "case_id": case_id, "decided_by_id": 1,
+                            "category": row["category"], "legal_basis": "decision-874-2021", "action": "warn",
+                            "note": "Vi phạm Bộ Quy tắc ứng xử.", "created_at": now}
+                decisions.append(decision)
+                # The decision event binds the decision's row, as record_decision writes it.
+                after |= {"category": decision["category"], "legal_basis": decision["legal_basis"],
+                          "action": decision["action"], "decision_id": decision["id"]}
+                note = decision["note"]
+            writer.append(case_id=case_id, kind=kind, actor=staff[0], before={"status": before}, after=after,
+                          note=note)
+            before = target
+        if writer.pending >= CHUNK:
+            rows = writer.take_rows()
+            copier.write(tables["case_events"], rows)
+            counts["case_events"] += len(rows)
+    rows = writer.take_rows()
+    copier.write(tables["case_events"], rows)
+    counts["case_events"] += len(rows)
     for chunk in _chunks(iter(decisions)):
         copier.write(tables["decisions"], chunk)
         counts["decisions"] += len(chunk)
     print(f"  events {counts['case_events']:,}, decisions {counts['decisions']:,} "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
 
-    with engine.begin() as conn:
-        if copier.postgres:
-            # Explicit ids went in: move each sequence past them.
-            for name in ("sources", "users", "items", "findings", "cases", "case_events", "decisions"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our names
-                                  f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+    if copier.postgres:
+        # Explicit ids went in: move each sequence past them.
+        for name in ("sources", "users", "items", "findings", "cases", "case_events", "decisions"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our names
+                                 f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+    anchors.take_anchor(session)
+    session.commit()
+    session.close()
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         if copier.postgres:

@@ -26,13 +26,18 @@ from mangxanh.core.analysis.campaigns import CampaignIndex
 from mangxanh.core.analysis.detectors.lexicon import LexiconDetector
 from mangxanh.core.analysis.pipeline import Pipeline
 from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
-from mangxanh.db import make_engine
+from mangxanh.db import AUDIT_KEY, make_engine
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.content.service import Analysis, default_analysis
 from mangxanh.migrate import upgrade
 
 REQUIRE_SERVICES = os.environ.get("MANGXANH_REQUIRE_SERVICES") == "1"
+# Every process of the tests (servers and workers started by them too) signs the audit trail
+# with this key, so that what one writes the others verify.
+TEST_AUDIT_KEY = "clé-d'audit-des-tests-mangxanh-0123456789"
+os.environ["MANGXANH_AUDIT_KEY"] = TEST_AUDIT_KEY
+AUDIT_TEST_KEY = TEST_AUDIT_KEY.encode()
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -78,7 +83,8 @@ def session_factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
     """
     connection = migrated_engine.connect()
     outer = connection.begin()
-    factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint",
+                           info={AUDIT_KEY: AUDIT_TEST_KEY})
     yield factory
     outer.rollback()
     connection.close()

@@ -49,3 +49,19 @@ def test_templates_and_code_have_no_string_missing_from_the_template() -> None:
 def test_vietnamese_is_the_default_language() -> None:
     assert i18n.current_language.get() == "vi"
     assert i18n.gettext("Case queue") == "Hàng đợi hồ sơ"
+
+
+def test_every_kind_of_audit_record_has_a_vietnamese_label() -> None:
+    from mangxanh.domains.audit.models import AuditKind, CaseEventKind
+    from mangxanh.i18n import catalogue, current_language
+    from mangxanh.web.labels import audit_labels, event_labels
+
+    vietnamese = catalogue("vi")
+    token = current_language.set("en")  # the labels as msgids
+    try:
+        tables = ((CaseEventKind, event_labels()), (AuditKind, audit_labels()))
+    finally:
+        current_language.reset(token)
+    for kinds, labels in tables:
+        assert set(labels) == {kind.value for kind in kinds}
+        assert [label for label in labels.values() if label not in vietnamese] == []

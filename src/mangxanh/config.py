@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     var_dir: Path = DEFAULT_VAR_DIR
     database_url: str = ""
     secret_key: str = ""
+    # Signs the audit trail (HMAC). It must not live in the database: whoever can write the
+    # database but not read this key cannot forge history that verifies.
+    audit_key: str = ""
     agency_name: str = "Sở Khoa học và Công nghệ Hà Nội"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -75,9 +78,19 @@ class Settings(BaseSettings):
 
     def effective_secret_key(self) -> str:
         """The configured secret, or one generated once into ``var/secret_key`` (never a default)."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.var_dir / "secret_key"
+        return self.secret_key or self._generated("secret_key")
+
+    def effective_audit_key(self) -> bytes:
+        """The key that signs the audit trail: configured, or generated once into ``var/audit_key``."""
+        return (self.audit_key or self._generated("audit_key")).encode("utf-8")
+
+    @property
+    def audit_anchor_file(self) -> Path:
+        """Where the signed heads of the audit trail are also appended, outside the database."""
+        return self.var_dir / "audit-anchors.jsonl"
+
+    def _generated(self, name: str) -> str:
+        path = self.var_dir / name
         if path.exists():
             return path.read_text(encoding="ascii").strip()
         self.var_dir.mkdir(parents=True, exist_ok=True)

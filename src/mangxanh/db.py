@@ -119,8 +119,13 @@ def is_busy(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in _POSTGRES_BUSY_STATES
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+# Session.info key of the audit trail's signing key (domains/audit reads it where it signs).
+AUDIT_KEY = "mangxanh.audit_key"
+
+
+def make_session_factory(engine: Engine, *, audit_key: bytes | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``audit_key`` travels with each, for the services that sign the audit trail."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={AUDIT_KEY: audit_key} if audit_key else {})
 
 
 def read_only(session: Session) -> Session:

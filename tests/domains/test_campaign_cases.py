@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from mangxanh.core.items import RawItem
 from mangxanh.domains.audit.models import CaseEvent
-from mangxanh.domains.audit.service import verify_case_history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.models import StoredItem

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from mangxanh.core.items import RawItem
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.service import history, verify_case_history
+from mangxanh.domains.audit.service import history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest

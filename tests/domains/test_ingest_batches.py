@@ -9,7 +9,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from mangxanh.core.items import RawItem
-from mangxanh.domains.audit.service import history, verify_case_history
+from mangxanh.domains.audit.service import history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.models import StoredFinding, StoredItem

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mangxanh.core.items import Numbered, RawItem, Refusal
-from mangxanh.domains.audit.service import history, verify_case_history
+from mangxanh.domains.audit.service import history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import OTHER_SOURCE, REPLACED_LATER, take_in
 from mangxanh.domains.content.models import StoredFinding, StoredItem

@@ -6,7 +6,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.audit.models import AuditEvent, CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.web.session import COOKIE
 from tests.web.conftest import csrf_from, log_in
@@ -148,14 +148,19 @@ def test_logout_invalidates_the_old_cookie(client: TestClient, staff: int) -> No
     assert client.get("/cases").status_code == 303
 
 
-def test_viewing_a_case_is_audited(
+def test_viewing_a_case_is_audited_in_its_access_log_not_in_its_story(
     client: TestClient, staff: int, hate_case: int, session_factory: sessionmaker[Session]
 ) -> None:
     log_in(client)
-    client.get(f"/cases/{hate_case}")
     with session_factory() as s:
-        kinds = [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == hate_case))]
-    assert kinds[-1] == "viewed"
+        story = [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == hate_case))]
+    for _ in range(3):
+        page = client.get(f"/cases/{hate_case}")
+    with session_factory() as s:
+        assert [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == hate_case))] == story
+        views = s.scalars(select(AuditEvent).where(AuditEvent.case_id == hate_case)).all()
+    assert [(v.kind, v.actor_id, v.stream) for v in views] == [("case_viewed", staff, f"case-access:{hate_case}")] * 3
+    assert "Đã xem 3 lần, 1 người" in page.text
 
 
 def test_english_on_request_and_missing_case(client: TestClient, staff: int) -> None:

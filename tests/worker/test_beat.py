@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis
 from sqlalchemy import select
+from tests.conftest import AUDIT_TEST_KEY
 from tests.worker.conftest import redis_db_url
 
 from mangxanh.config import load_settings
@@ -69,7 +70,7 @@ def test_a_tick_sends_the_due_source_and_its_run_stores_the_feed(
                         "MANGXANH_ALLOW_PRIVATE_FETCH": "true"}.items():
         monkeypatch.setenv(name, value)
     engine = make_engine(database)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=AUDIT_TEST_KEY)
     with unit_of_work(factory) as session:
         source_id = create_source(session, name="Tin quận", kind="rss", url=feed_url, interval_s=900).id
     app = make_celery(load_settings())

@@ -30,12 +30,13 @@ import pytest
 import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.conftest import AUDIT_TEST_KEY
 from tests.worker.conftest import redis_db_url
 
 from mangxanh.db import make_engine, make_session_factory, unit_of_work
 from mangxanh.demo.loader import demo_file_text
 from mangxanh.domains.audit.models import CaseEvent
-from mangxanh.domains.audit.service import verify_case_history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.service import default_analysis
@@ -183,7 +184,7 @@ def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(
     engines = [make_engine(workers_url), make_engine(inline_url)]
     try:
         # The reference: one process importing the same file inline, while the workers start.
-        inline = make_session_factory(engines[1])
+        inline = make_session_factory(engines[1], audit_key=AUDIT_TEST_KEY)
         import_jsonl(inline, handle=io.BytesIO(export.read_bytes()), source_name="inline",
                      analysis=default_analysis(threshold=0.5), batch_size=BATCH)
         wait_for(lambda: all(READY.search(w.text()) for w in workers), "both workers loaded the analysis", workers)
@@ -202,7 +203,7 @@ def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(
         own_keys = {f"{records[i - 1]['platform']}:{records[i - 1]['external_id']}" for i in range(first, last + 1)}
         exclusive = {key for key in own_keys if batches_of_key[key] == {batch_of_line[first]}}
         assert exclusive, "the killed batch should hold items no other batch has"
-        with unit_of_work(make_session_factory(engines[0])) as session:
+        with unit_of_work(make_session_factory(engines[0], audit_key=AUDIT_TEST_KEY)) as session:
             present = session.scalars(select(StoredItem.natural_key).where(StoredItem.natural_key.in_(exclusive)))
             assert not list(present), "the batch had committed: the kill was not mid-batch"
         workers.append(start_worker("c", env, tmp_path))
@@ -234,7 +235,8 @@ def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(
     assert child[0] in redone, "the batch of the killed pool process was never done again"
     assert "WorkerLostError" in b.text()
 
-    done, reference = stored(make_session_factory(engines[0])), stored(make_session_factory(engines[1]))
+    done = stored(make_session_factory(engines[0], audit_key=AUDIT_TEST_KEY))
+    reference = stored(make_session_factory(engines[1], audit_key=AUDIT_TEST_KEY))
     for engine in engines:
         engine.dispose()
     assert set(done.keys) == expected and max(done.keys.values()) == 1

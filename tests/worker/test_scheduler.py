@@ -4,6 +4,7 @@ import time
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.conftest import AUDIT_TEST_KEY
 from tests.domains.test_source_runner import site  # noqa: F401 - fixture
 
 from mangxanh.connectors.safe_http import FetchPolicy
@@ -19,7 +20,7 @@ def test_due_sources_run_in_the_background_until_stopped(
     migrated_engine: Engine, analysis: Analysis, site: str,  # noqa: F811
 ) -> None:
     # The thread needs connections of its own, so this test commits for real and cleans up after.
-    session_factory = make_session_factory(migrated_engine)
+    session_factory = make_session_factory(migrated_engine, audit_key=AUDIT_TEST_KEY)
     try:
         _run_scheduler(session_factory, analysis, site)
     finally:

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.conftest import AUDIT_TEST_KEY
 
 from mangxanh.connectors.jsonl_export import parse_record
 from mangxanh.core.analysis.campaigns import CampaignIndex
 from mangxanh.db import make_engine, make_session_factory, unit_of_work
 from mangxanh.domains.audit.models import CaseEvent
-from mangxanh.domains.audit.service import verify_case_history
+from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.models import StoredItem
@@ -87,7 +88,7 @@ def test_a_batch_that_loses_a_race_is_rolled_back_and_retried_whole(
     postgres_schema: Callable[[str], str], analysis: Analysis,
 ) -> None:
     engine = make_engine(postgres_schema("race"))
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=AUDIT_TEST_KEY)
     with unit_of_work(factory) as session:
         source_id = get_or_create_source(session, name="queue", kind="jsonl_export").id
     # The other worker: it has stored item 1 and opened its case, and not committed yet.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from mangxanh.cli.analysis import analysis_app, detectors_app, rules_app
+from mangxanh.cli.audit import audit_app
 from mangxanh.cli.common import app
 from mangxanh.cli.model import model_app
 from mangxanh.cli.records import db_app, demo_app, ingest_app, user_app
@@ -14,7 +15,7 @@ from mangxanh.errors import MangXanhError
 
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (ingest_app, "ingest"), (user_app, "user"),
                   (detectors_app, "detectors"), (rules_app, "rules"), (model_app, "model"),
-                  (sources_app, "sources")):
+                  (sources_app, "sources"), (audit_app, "audit")):
     app.add_typer(sub, name=name)
 app.registered_commands.extend(analysis_app.registered_commands)
 

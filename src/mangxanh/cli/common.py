@@ -35,7 +35,7 @@ def open_database(current: Settings) -> tuple[Engine, sessionmaker[Session]]:
 
     require_current(current.effective_database_url)
     engine = make_engine(current.effective_database_url)
-    return engine, make_session_factory(engine)
+    return engine, make_session_factory(engine, audit_key=current.effective_audit_key())
 
 
 def print_refusals(path: Path, refusals: Sequence[Refusal], shown: int = 50) -> None:

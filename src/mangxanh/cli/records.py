@@ -23,10 +23,19 @@ user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version."""
     from mangxanh.migrate import upgrade
+    from mangxanh.worker.audit_upkeep import seal
 
     current = settings()
     upgrade(current.effective_database_url)
     typer.echo(f"Database is up to date: {current.effective_database_url}")
+    # History written before an upgrade (or before the audit key existed) is sealed at once.
+    engine, factory = open_database(current)
+    try:
+        sealed = seal(factory, anchor_file=current.audit_anchor_file)
+    finally:
+        engine.dispose()
+    if sealed is not None:
+        typer.echo(f"Audit trail sealed: anchor {sealed.id}, {sealed.heads} chain heads.")
 
 
 @demo_app.command("load")

@@ -59,7 +59,7 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
 ) -> None:
     """Run a Celery worker: ingests queued batches and, with --beat, fetches sources on schedule."""
-    from mangxanh.worker.celery_app import ALL_QUEUES
+    from mangxanh.worker.celery_app import ALL_QUEUES, AUDIT_QUEUE
 
     current = settings()
     chosen = [q.strip() for q in queues.split(",") if q.strip()]
@@ -70,6 +70,8 @@ def worker(
     if beat:
         current.var_dir.mkdir(parents=True, exist_ok=True)
     node = name or f"mangxanh-{os.getpid()}@{socket.gethostname()}"
+    if beat:
+        chosen.append(AUDIT_QUEUE)
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={','.join(chosen)}", f"--hostname={node}",
             f"--loglevel={loglevel.upper()}", "--without-gossip", "--without-mingle"]
     if beat:

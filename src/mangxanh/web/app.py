@@ -36,6 +36,7 @@ from mangxanh.web.deps import (
 from mangxanh.web.routes import api, auth, cases, rules, sources
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
+from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.scheduler import SourceScheduler
 
 # Seconds a client is asked to wait before sending again a request the database was too busy for.
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         runner = None
         if scheduler:
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
-                                     policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK)
+                                     policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK,
+                                     upkeep=lambda: upkeep_if_due(app.state.sessions,
+                                                                  anchor_file=settings.audit_anchor_file))
             runner.start()
         if freeze_heap:
             freeze_long_lived()
@@ -83,7 +86,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.state.settings = settings
     app.state.freeze_heap = freeze_heap
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
+    app.state.sessions = make_session_factory(engine, audit_key=settings.effective_audit_key())
     app.state.taxonomy = load_taxonomy()
     app.state.codec = SessionCodec(settings.effective_secret_key(), settings.session_max_age_s,
                                    settings.secure_cookies)

@@ -17,6 +17,7 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.db import read_only
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import get_user
+from mangxanh.domains.audit.service import latest_check
 from mangxanh.domains.content.service import Analysis, default_analysis
 from mangxanh.errors import Forbidden
 from mangxanh.i18n import gettext as _
@@ -79,6 +80,10 @@ def current_user(*, request: Request, session: DbSession) -> User:
             ws.flash(_("Your session has expired. Please log in again."), "warning")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
+    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+        # Those who answer for the platform see at once when the audit trail failed verification.
+        check = latest_check(session)
+        request.state.audit_alert = check if check is not None and not check.ok else None
     return user
 
 
@@ -144,6 +149,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
         "flashes": ws.pop_flashes(),
         "agency_name": request.app.state.settings.agency_name,
         "csrf_field": CSRF_FIELD,
+        "audit_alert": getattr(request.state, "audit_alert", None),
     }
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code

@@ -31,6 +31,7 @@ def transition_labels() -> dict[str, str]:
 
 
 def event_labels() -> dict[str, str]:
+    """A label for every kind of case event (CaseEventKind)."""
     return {
         "opened": _("Case opened"),
         "escalated": _("Case escalated"),
@@ -38,6 +39,24 @@ def event_labels() -> dict[str, str]:
         "transition": _("Status changed"),
         "decision": _("Decision recorded"),
         "viewed": _("Case viewed"),
+    }
+
+
+def audit_labels() -> dict[str, str]:
+    """A label for every kind of audit log entry (AuditKind)."""
+    return {
+        "login_succeeded": _("Logged in"),
+        "login_failed": _("Login failed"),
+        "login_throttled": _("Login refused: too many failures"),
+        "logout": _("Logged out"),
+        "case_viewed": _("Case viewed"),
+        "permission_refused": _("Action refused: not permitted"),
+        "rules_saved": _("Rules saved"),
+        "source_changed": _("Source changed"),
+        "token_issued": _("API token issued"),
+        "token_revoked": _("API token revoked"),
+        "user_created": _("Account created"),
+        "audit_checked": _("Audit trail verified"),
     }
 
 

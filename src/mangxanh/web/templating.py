@@ -67,6 +67,15 @@ def message(msgid: str | None, params: dict[str, Any] | None = None) -> str:
         return msgid
 
 
+def first_problem(problems: list[dict[str, Any]]) -> str:
+    """The first problem an audit verification stored, in the user's language."""
+    if not problems:
+        return "—"
+    first = problems[0]
+    places = ", ".join(message(str(text), dict(params)) for text, params in first.get("where", []))
+    return f"{places}: {message(first.get('what'), first.get('params'))}"
+
+
 def make_templates() -> Jinja2Templates:
     directory = Path(str(resources.files("mangxanh.web").joinpath("templates")))
     env = Environment(
@@ -78,6 +87,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["num"] = i18n.format_number
     env.filters["highlight"] = highlight
     env.filters["explain"] = explain
+    env.filters["first_problem"] = first_problem
     env.globals["message"] = message
     env.globals["current_language"] = i18n.current_language.get
     return templates

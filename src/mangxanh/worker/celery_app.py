@@ -22,10 +22,14 @@ from mangxanh.errors import ConfigurationError
 INGEST_QUEUE = "mangxanh.ingest"
 SOURCES_QUEUE = "mangxanh.sources"
 ALL_QUEUES = (INGEST_QUEUE, SOURCES_QUEUE)
+# Taken only by the worker that runs beat (`--beat`): the audit anchors are appended to a file on
+# that one machine, the same file every time.
+AUDIT_QUEUE = "mangxanh.audit"
 
 INGEST_BATCH = "mangxanh.ingest_batch"
 RUN_SOURCE = "mangxanh.run_source"
 SCHEDULE_SOURCES = "mangxanh.schedule_sources"
+AUDIT_UPKEEP = "mangxanh.audit_upkeep"
 
 # Beat asks the database which sources are due this often; each source keeps its own interval.
 SCHEDULE_EVERY_S = 60.0
@@ -72,12 +76,19 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options=broker_transport_options(settings),
         broker_connection_retry_on_startup=True,
         task_default_queue=INGEST_QUEUE,
-        task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE}},
+        task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE},
+                     AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}},
         beat_schedule={
             "due-sources": {
                 "task": SCHEDULE_SOURCES,
                 "schedule": SCHEDULE_EVERY_S,
                 # A tick nobody took within its minute is superseded by the next one.
+                "options": {"expires": SCHEDULE_EVERY_S - 5},
+            },
+            # Anchors every ten minutes and a daily verification; the task decides what is due.
+            "audit-upkeep": {
+                "task": AUDIT_UPKEEP,
+                "schedule": SCHEDULE_EVERY_S,
                 "options": {"expires": SCHEDULE_EVERY_S - 5},
             },
         },

@@ -21,18 +21,29 @@ log = logging.getLogger(__name__)
 
 
 class SourceScheduler:
-    """Checks for due sources every ``tick_s`` seconds and runs them one after another."""
+    """Checks for due sources every ``tick_s`` seconds and runs them one after another.
+
+    ``upkeep`` (sealing and checking the audit trail) is called each tick too; it decides itself
+    whether anything is due.
+    """
 
     def __init__(self, factory: sessionmaker[Session], *, analysis: Callable[[], Analysis], policy: FetchPolicy,
-                 tick_s: float = 30.0, lock: AbstractContextManager[object] | None = None) -> None:
+                 tick_s: float = 30.0, lock: AbstractContextManager[object] | None = None,
+                 upkeep: Callable[[], object] | None = None) -> None:
         # ``analysis`` is called on first use: loading the model should not delay start-up.
         self._factory, self._analysis, self._policy, self._tick_s = factory, analysis, policy, tick_s
+        self._upkeep = upkeep
         # Held while a run stores its items, so the scheduler never ingests alongside the web app.
         self._lock = lock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
+        if self._upkeep is not None:
+            try:
+                self._upkeep()
+            except Exception:
+                log.exception("audit trail upkeep failed")
         try:
             return run_due(self._factory, analysis=self._analysis(), policy=self._policy, lock=self._lock)
         except Exception:

@@ -37,6 +37,7 @@ from mangxanh.domains.sources.runner import run_source as run_pulled_source
 from mangxanh.domains.sources.schedule import RunOutcome
 from mangxanh.errors import NotFound
 from mangxanh.worker import celery_app as names
+from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.dispatch import enqueue_due_sources
 
 log = logging.getLogger("mangxanh.worker")
@@ -89,7 +90,7 @@ class WorkerRuntime:
     @classmethod
     def build(cls, settings: Settings) -> WorkerRuntime:
         engine = make_engine(settings.effective_database_url)
-        factory = make_session_factory(engine)
+        factory = make_session_factory(engine, audit_key=settings.effective_audit_key())
         analysis = default_analysis(threshold=settings.case_threshold, max_text_chars=settings.max_text_chars)
         # Detectors load their data on first use: here, rather than inside the first batch's time.
         analysis.pipeline.analyse(Item(text="khởi động"))
@@ -200,8 +201,16 @@ def schedule_sources(task: Task) -> int:
     return len(sent)
 
 
+def audit_upkeep(task: Task) -> None:
+    """Beat's tick for the audit trail: an anchor when one is due, the daily verification when it is."""
+    state = runtime()
+    done = upkeep_if_due(state.factory, anchor_file=state.settings.audit_anchor_file)
+    if done.checked is not None:
+        log.info("audit trail verified: %d records, %d problems", done.checked.records, done.checked.problem_count)
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
-                           (names.SCHEDULE_SOURCES, schedule_sources)):
+                           (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep)):
         app.task(name=name, bind=True)(function)

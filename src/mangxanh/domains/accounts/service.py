@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import Role, User
+from mangxanh.domains.audit.models import AuditKind
+from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
 from mangxanh.errors import Conflict, InvalidInput
 
 _hasher = PasswordHasher()
@@ -23,7 +25,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 def create_user(
     session: Session, *, username: str, password: str, display_name: str, role: str = Role.ANALYST.value,
-    district: str | None = None,
+    district: str | None = None, actor: User | None = None,
 ) -> User:
     username = username.strip().lower()
     if not _USERNAME.match(username):
@@ -40,6 +42,8 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    record_audit(session, kind=AuditKind.USER_CREATED, stream=SYSTEM_STREAM, actor=actor, subject=f"user:{user.id}",
+                 data={"username": username, "role": role, "district": district})
     return user
 
 

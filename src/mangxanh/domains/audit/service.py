@@ -1,44 +1,51 @@
-"""Append to and verify the hash-chained case history."""
+"""Writing the audit trail: each case's history, and the log of everything else.
+
+Both are chains of keyed digests (chain.py). Services call these inside the transaction of the
+action they record, so an action and its record are committed together or not at all.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.audit.chain import GENESIS, KEYED_VERSION, digest, session_key
+from mangxanh.domains.audit.models import AuditCheck, AuditEvent, AuditKind, CaseEvent, CaseEventKind
 from mangxanh.domains.cases.models import Case
 
-GENESIS = "0" * 64
+# What a case event's digest covers, besides the previous digest.
+CASE_EVENT_FIELDS = ("case_id", "seq", "actor_id", "kind", "before", "after", "note", "created_at")
+# What an audit log entry's digest covers, besides the previous digest.
+AUDIT_EVENT_FIELDS = ("stream", "seq", "kind", "actor_id", "case_id", "subject", "address", "data", "created_at")
 
 
-# What an event's hash covers, besides the previous hash and the time.
-_HASHED = ("case_id", "seq", "actor_id", "kind", "before", "after", "note")
+# The audit log's stream of changes to the platform itself: rules, sources, tokens, accounts.
+SYSTEM_STREAM = "system"
 
 
-def _digest(event: Mapping[str, Any]) -> str:
-    body = {name: event[name] for name in _HASHED}
-    body["created_at"] = event["created_at"].isoformat()
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256((event["prev_hash"] + canonical).encode("utf-8")).hexdigest()
+def case_stream(case_id: int) -> str:
+    """The name of a case's own history in the anchors."""
+    return f"case:{case_id}"
 
 
-def _stored_fields(event: CaseEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in (*_HASHED, "created_at", "prev_hash")}
+def access_stream(case_id: int) -> str:
+    """The audit log's stream of who opened, downloaded or was refused a case."""
+    return f"case-access:{case_id}"
 
 
 class CaseHistoryWriter:
     """Appends events to the histories of many cases, reading each chain's head only once.
 
     Ingesting a batch adds several events to each of hundreds of cases: the head (last seq and
-    hash) of every chain is read in one query and then kept here, and the rows are written by
+    digest) of every chain is read in one query and then kept here, and the rows are written by
     one multi-row INSERT in :meth:`write` (they are never read back as objects, so the ORM's
     bookkeeping is skipped). A writer belongs to one transaction.
 
@@ -46,11 +53,12 @@ class CaseHistoryWriter:
     other in a circle) until the transaction ends: two transactions appending to one case would
     otherwise both read seq N and both write N + 1, and the second would fail on the (case_id,
     seq) unique key. On PostgreSQL the second now waits, then reads the first one's events; on
-    SQLite transactions take the write lock when they begin, so they never overlap at all.
+    SQLite write transactions take the write lock when they begin, so they never overlap at all.
     """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._key = session_key(session)
         self._heads: dict[int, tuple[int, str]] = {}
         self._rows: list[dict[str, Any]] = []
 
@@ -68,31 +76,26 @@ class CaseHistoryWriter:
             select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash)
             .join(last, (CaseEvent.case_id == last.c.case_id) & (CaseEvent.seq == last.c.seq))
         )
-        for case_id, seq, digest in rows:
-            self._heads[case_id] = (seq, digest)
+        for case_id, seq, head in rows:
+            self._heads[case_id] = (seq, head)
         for case_id in wanted - self._heads.keys():
             self._heads[case_id] = (0, GENESIS)
 
     def append(
-        self,
-        *,
-        case_id: int,
-        kind: str,
-        actor: User | None = None,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        note: str | None = None,
+        self, *, case_id: int, kind: CaseEventKind | str, actor: User | None = None,
+        before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, note: str | None = None,
     ) -> None:
         """Chain an event to the case's last one; it is stored by :meth:`write`."""
         self.read_heads((case_id,))
         seq, prev_hash = self._heads[case_id]
         row: dict[str, Any] = {
-            "case_id": case_id, "seq": seq + 1, "actor_id": actor.id if actor else None, "kind": kind,
+            "case_id": case_id, "seq": seq + 1, "actor_id": actor.id if actor else None, "kind": str(kind),
             "before": before, "after": after, "note": note, "created_at": utcnow(), "prev_hash": prev_hash,
+            "hash_version": KEYED_VERSION,
         }
-        digest = row["hash"] = _digest(row)
+        row["hash"] = digest(prev_hash, {name: row[name] for name in CASE_EVENT_FIELDS}, key=self._key)
         self._rows.append(row)
-        self._heads[case_id] = (seq + 1, digest)
+        self._heads[case_id] = (seq + 1, row["hash"])
 
     @property
     def pending(self) -> int:
@@ -110,14 +113,8 @@ class CaseHistoryWriter:
 
 
 def record_event(
-    session: Session,
-    *,
-    case_id: int,
-    kind: str,
-    actor: User | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    note: str | None = None,
+    session: Session, *, case_id: int, kind: CaseEventKind | str, actor: User | None = None,
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, note: str | None = None,
 ) -> None:
     """Append an event to a case's history, chained to the one before it."""
     writer = CaseHistoryWriter(session)
@@ -125,34 +122,36 @@ def record_event(
     writer.write()
 
 
-@dataclass(frozen=True, slots=True)
-class ChainCheck:
-    ok: bool
-    events: int
-    first_bad_seq: int | None = None
+def _lock_stream(session: Session, stream: str) -> None:
+    """Make appends to one stream of the log take turns until the transaction ends (PostgreSQL).
+
+    Two transactions would otherwise both read head N and both write N + 1; the second would fail
+    on the (stream, seq) key. An advisory lock on the stream's name makes it wait and then read
+    the first one's entry instead. SQLite's write transactions never overlap, so nothing is needed.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(stream.encode("utf-8")).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
 
-@dataclass(frozen=True, slots=True)
-class CaseHistory:
-    """A case's events in order, read once, and whether their chain holds."""
-
-    events: list[CaseEvent]
-    check: ChainCheck
-
-
-def verify_events(events: Sequence[CaseEvent]) -> ChainCheck:
-    """Recompute the chain of a case's events (in seq order); the first that does not match is reported."""
-    prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq or event.prev_hash != prev or _digest(_stored_fields(event)) != event.hash:
-            return ChainCheck(False, len(events), event.seq)
-        prev = event.hash
-    return ChainCheck(True, len(events))
-
-
-def verify_case_history(session: Session, *, case_id: int) -> ChainCheck:
-    """Recompute a case's chain from the database."""
-    return verify_events(history(session, case_id=case_id))
+def record_audit(
+    session: Session, *, kind: AuditKind, stream: str, actor: User | None = None, case_id: int | None = None,
+    subject: str | None = None, address: str | None = None, data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Append an entry to one stream of the audit log, chained to the stream's last entry; returns its id."""
+    key = session_key(session)
+    _lock_stream(session, stream)
+    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
+    fields: dict[str, Any] = {
+        "stream": stream, "seq": seq + 1, "kind": str(kind), "actor_id": actor.id if actor else None,
+        "case_id": case_id, "subject": subject, "address": address, "data": dict(data or {}),
+        "created_at": now or utcnow(),
+    }
+    row = {**fields, "prev_hash": prev_hash, "hash": digest(prev_hash, fields, key=key)}
+    return int(session.execute(insert(AuditEvent).values(row).returning(AuditEvent.id)).scalar_one())
 
 
 def history(session: Session, *, case_id: int) -> list[CaseEvent]:
@@ -161,10 +160,34 @@ def history(session: Session, *, case_id: int) -> list[CaseEvent]:
                                 .options(selectinload(CaseEvent.actor))))
 
 
-def read_history(session: Session, *, case_id: int) -> CaseHistory:
-    """The events to show and the check of their chain, from one read (a page shows and verifies the same rows)."""
-    events = history(session, case_id=case_id)
-    return CaseHistory(events, verify_events(events))
+@dataclass(frozen=True, slots=True)
+class AccessSummary:
+    """Who opened a case's restricted content, and how often (the access log, apart from its story)."""
+
+    views: int
+    people: int
+    last: list[AuditEvent]
+
+
+def access_summary(session: Session, *, case_id: int, last: int = 20) -> AccessSummary:
+    """How often, and by how many people, the case was opened; the last entries of its access log."""
+    views: dict[int | None, int] = {}
+    logged = select(AuditEvent.actor_id, func.count()).where(
+        AuditEvent.case_id == case_id, AuditEvent.kind == AuditKind.CASE_VIEWED.value).group_by(AuditEvent.actor_id)
+    # Histories written before the access log keep their views as case events.
+    older = select(CaseEvent.actor_id, func.count()).where(
+        CaseEvent.case_id == case_id, CaseEvent.kind == CaseEventKind.VIEWED.value).group_by(CaseEvent.actor_id)
+    for query in (logged, older):
+        for actor_id, count in session.execute(query):
+            views[actor_id] = views.get(actor_id, 0) + count
+    recent = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                  .order_by(AuditEvent.id.desc()).limit(last).options(selectinload(AuditEvent.actor))))
+    return AccessSummary(sum(views.values()), len(views), recent)
+
+
+def latest_check(session: Session) -> AuditCheck | None:
+    """The last verification of the whole trail, if any ran."""
+    return session.scalars(select(AuditCheck).order_by(AuditCheck.id.desc()).limit(1)).first()
 
 
 def count_events(session: Session) -> int:

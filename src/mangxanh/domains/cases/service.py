@@ -15,7 +15,8 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, apply_transition
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.service import CaseHistoryWriter, record_event
+from mangxanh.domains.audit.models import AuditKind, CaseEventKind
+from mangxanh.domains.audit.service import CaseHistoryWriter, access_stream, record_audit, record_event
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.errors import Conflict, InvalidInput, NotFound
@@ -82,8 +83,8 @@ class CaseIntake:
             case = Case(item=item, findings=list(strong), **columns)
             self._session.add(case)
             self._cases[item] = case
-            self._events.append((case, "opened", None, opened_event(columns)))
-            self._events.extend((case, "finding_added", None, finding) for finding in strong)
+            self._events.append((case, CaseEventKind.OPENED, None, opened_event(columns)))
+            self._events.extend((case, CaseEventKind.FINDING_ADDED, None, finding) for finding in strong)
             return case, True
         if _more_urgent(verdict, case, self._taxonomy):
             before = {"category": case.category, "severity": case.severity, "priority": case.priority,
@@ -93,13 +94,13 @@ class CaseIntake:
             case.escalated = case.escalated or verdict.escalate
             case.due_at = min(case.due_at, now + timedelta(hours=verdict.deadline_hours))
             case.updated_at = now
-            self._events.append((case, "escalated", before, {
+            self._events.append((case, CaseEventKind.ESCALATED, before, {
                 "category": case.category, "severity": case.severity, "priority": case.priority,
                 "route": case.route}))
         for finding in strong:
             if finding.case_id != case.id:
                 finding.case_id = case.id
-                self._events.append((case, "finding_added", None, finding))
+                self._events.append((case, CaseEventKind.FINDING_ADDED, None, finding))
         return case, False
 
     def finish(self) -> None:
@@ -147,9 +148,9 @@ class CaseOpenings:
         histories.read_heads(case_ids.values())
         for item_id, columns in self._columns.items():
             case_id = case_ids[item_id]
-            histories.append(case_id=case_id, kind="opened", after=opened_event(columns))
+            histories.append(case_id=case_id, kind=CaseEventKind.OPENED, after=opened_event(columns))
             for finding in strong.get(item_id, ()):
-                histories.append(case_id=case_id, kind="finding_added", after=finding_added_event(*finding))
+                histories.append(case_id=case_id, kind=CaseEventKind.FINDING_ADDED, after=finding_added_event(*finding))
         histories.write()
 
 
@@ -234,7 +235,7 @@ def transition_case(
     if transition == "start_review" and case.assignee_id is None:
         case.assignee_id = actor.id
     session.flush()
-    record_event(session, case_id=case.id, kind="transition", actor=actor, before=before,
+    record_event(session, case_id=case.id, kind=CaseEventKind.TRANSITION, actor=actor, before=before,
                  after={"status": case.status, "transition": transition}, note=note)
     return case
 
@@ -272,12 +273,13 @@ def record_decision(
     if case.assignee_id is None:
         case.assignee_id = actor.id
     session.flush()
-    record_event(session, case_id=case.id, kind="decision", actor=actor, before=before,
+    record_event(session, case_id=case.id, kind=CaseEventKind.DECISION, actor=actor, before=before,
                  after={"status": case.status, "category": category, "severity": case.severity,
                         "legal_basis": legal_basis, "action": action, "decision_id": decision.id}, note=note)
     return decision
 
 
-def record_view(session: Session, *, case_id: int, actor: User) -> None:
-    """Opening a case shows restricted content, so the view itself is part of the history."""
-    record_event(session, case_id=case_id, kind="viewed", actor=actor)
+def record_view(session: Session, *, case_id: int, actor: User, address: str | None = None) -> None:
+    """Opening a case shows restricted content: the view goes to the case's access log, not its story."""
+    record_audit(session, kind=AuditKind.CASE_VIEWED, stream=access_stream(case_id), actor=actor, case_id=case_id,
+                 address=address)

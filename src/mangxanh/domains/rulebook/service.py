@@ -19,6 +19,8 @@ from mangxanh.core.rules import RuleSet
 from mangxanh.core.rules.loader import RULES_FILE, parse_rules
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.models import AuditKind
+from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.errors import ConfigurationError, InvalidInput
 
@@ -59,6 +61,8 @@ def save_rules(session: Session, *, text: str, taxonomy: Taxonomy, author: User 
     version = RulesVersion(text=text, note=note.strip()[:500], author_id=author.id if author else None)
     session.add(version)
     session.flush()
+    record_audit(session, kind=AuditKind.RULES_SAVED, stream=SYSTEM_STREAM, actor=author,
+                 subject=f"rules:{version.id}", data={"note": version.note})
     return version
 
 

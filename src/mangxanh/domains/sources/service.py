@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mangxanh.db import utcnow
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.models import AuditKind
+from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
 from mangxanh.domains.sources.models import PULLED_KINDS, Source, SourceKind, SourceRun
 from mangxanh.errors import Conflict, InvalidInput, NotFound
 
@@ -51,8 +54,13 @@ def get_source(session: Session, source_id: int) -> Source:
     return source
 
 
+def _changed(session: Session, source: Source, change: str, actor: User | None) -> None:
+    record_audit(session, kind=AuditKind.SOURCE_CHANGED, stream=SYSTEM_STREAM, actor=actor,
+                 subject=f"source:{source.id}", data={"change": change, "name": source.name, "url": source.url})
+
+
 def create_source(session: Session, *, name: str, kind: str, url: str | None = None, interval_s: int = 3600,
-                  config: dict[str, Any] | None = None) -> Source:
+                  config: dict[str, Any] | None = None, actor: User | None = None) -> Source:
     name, url = _checked(name, kind, url, interval_s)
     if session.scalar(select(Source.id).where(Source.name == name)) is not None:
         raise Conflict("A source named {name} already exists.", name=name)
@@ -60,10 +68,12 @@ def create_source(session: Session, *, name: str, kind: str, url: str | None = N
                     last_error_params={}, next_run_at=utcnow() if kind in PULLED_KINDS else None)
     session.add(source)
     session.flush()
+    _changed(session, source, "created", actor)
     return source
 
 
-def update_source(session: Session, source: Source, *, name: str, url: str | None, interval_s: int) -> Source:
+def update_source(session: Session, source: Source, *, name: str, url: str | None, interval_s: int,
+                  actor: User | None = None) -> Source:
     name, url = _checked(name, source.kind, url, interval_s)
     clash = session.scalar(select(Source.id).where(Source.name == name, Source.id != source.id))
     if clash is not None:
@@ -75,25 +85,28 @@ def update_source(session: Session, source: Source, *, name: str, url: str | Non
         source.next_run_at = utcnow()
     source.name, source.url, source.interval_s = name, url, interval_s
     session.flush()
+    _changed(session, source, "edited", actor)
     return source
 
 
-def set_paused(session: Session, source: Source, *, paused: bool) -> Source:
+def set_paused(session: Session, source: Source, *, paused: bool, actor: User | None = None) -> Source:
     source.is_active = not paused
     if not paused and source.kind in PULLED_KINDS:
         source.consecutive_failures = 0
         source.next_run_at = utcnow()
     session.flush()
+    _changed(session, source, "paused" if paused else "resumed", actor)
     return source
 
 
-def delete_source(session: Session, source: Source) -> None:
+def delete_source(session: Session, source: Source, *, actor: User | None = None) -> None:
     """Hide a source and stop it; its items stay, as they may be evidence in cases."""
     source.deleted_at = utcnow()
     source.is_active = False
     # The name is free again for a new source.
     source.name = f"{source.name[:150]} (deleted {source.id})"
     session.flush()
+    _changed(session, source, "deleted", actor)
 
 
 @dataclass(frozen=True)

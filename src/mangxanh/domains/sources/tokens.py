@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mangxanh.db import utcnow
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.models import AuditKind
+from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
 from mangxanh.domains.sources.models import ApiToken, Source
 from mangxanh.errors import Forbidden, InvalidInput
 
@@ -20,23 +23,27 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, *, source: Source, name: str, created_by: int | None = None) -> tuple[ApiToken, str]:
+def issue_token(session: Session, *, source: Source, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
     """Create a token; the clear token is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("A token needs a name of 1 to {n} characters.", n=200)
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(source_id=source.id, name=name, prefix=clear[:10], token_hash=_digest(clear),
-                     created_by=created_by)
+                     created_by=actor.id if actor else None)
     session.add(token)
     session.flush()
+    record_audit(session, kind=AuditKind.TOKEN_ISSUED, stream=SYSTEM_STREAM, actor=actor,
+                 subject=f"source:{source.id}", data={"token": token.id, "name": name, "prefix": token.prefix})
     return token, clear
 
 
-def revoke_token(session: Session, token: ApiToken) -> None:
+def revoke_token(session: Session, token: ApiToken, *, actor: User | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
+        record_audit(session, kind=AuditKind.TOKEN_REVOKED, stream=SYSTEM_STREAM, actor=actor,
+                     subject=f"source:{token.source_id}", data={"token": token.id, "prefix": token.prefix})
 
 
 def authenticate(session: Session, clear: str) -> tuple[ApiToken, Source]:

@@ -8,10 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from mangxanh.domains.accounts.models import LoginOutcome
+from mangxanh.domains.accounts.models import LoginOutcome, User
 from mangxanh.domains.accounts.service import authenticate, end_sessions, get_user
 from mangxanh.domains.accounts.throttle import login_wait, normalise_username, record_attempt
+from mangxanh.domains.audit.models import AuditKind
+from mangxanh.domains.audit.service import record_audit
 from mangxanh.i18n import LANGUAGES
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, render, web_session
@@ -23,6 +26,12 @@ MAX_CREDENTIAL_CHARS = 256
 
 def _safe_next(value: str | None) -> str:
     return value if value and value.startswith("/") and not value.startswith("//") else "/cases"
+
+
+def _audit_login(session: Session, kind: AuditKind, username: str, address: str, user: User | None) -> None:
+    """Every login, failed login and logout goes to the audit log, chained per account name tried."""
+    name = normalise_username(username)
+    record_audit(session, kind=kind, stream=f"login:{name}", actor=user, subject=name, address=address[:64])
 
 
 def _wait_message(seconds: int) -> str:
@@ -51,6 +60,7 @@ def login(
     wait = login_wait(session, username=username, address=address, known_device=known)
     if wait > timedelta(0):
         record_attempt(session, username=username, address=address, outcome=LoginOutcome.THROTTLED)
+        _audit_login(session, AuditKind.LOGIN_THROTTLED, username, address, None)
         seconds = math.ceil(wait.total_seconds())
         context = {"next": _safe_next(next), "username": username, "error": _wait_message(seconds)}
         response = render(request, "login.html", context, status_code=429)
@@ -59,6 +69,8 @@ def login(
     user = authenticate(session, username=username, password=password) if username and password else None
     record_attempt(session, username=username, address=address, user=user,
                    outcome=LoginOutcome.FAILED if user is None else LoginOutcome.SUCCEEDED)
+    _audit_login(session, AuditKind.LOGIN_FAILED if user is None else AuditKind.LOGIN_SUCCEEDED, username, address,
+                 user)
     if user is None:
         context = {"next": _safe_next(next), "username": username,
                    "error": _("Wrong username or password.")}
@@ -74,6 +86,8 @@ def logout(*, request: Request, session: DbSession) -> Response:
     ws = web_session(request)
     if ws.user_id is not None and (user := get_user(session, user_id=ws.user_id)) is not None:
         end_sessions(session, user=user)
+        _audit_login(session, AuditKind.LOGOUT, user.username, request.client.host if request.client else "unknown",
+                     user)
     ws.log_out()
     ws.flash(_("You have logged out."))
     return RedirectResponse("/login", status_code=303)

@@ -12,13 +12,15 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
 from mangxanh.db import unit_of_work
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.audit.service import read_history
+from mangxanh.domains.audit.models import CaseEventKind
+from mangxanh.domains.audit.service import access_summary
+from mangxanh.domains.audit.verify import read_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.errors import Conflict, MangXanhError
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, render, taxonomy, web_session
-from mangxanh.web.labels import error_message, event_labels, status_labels, transition_labels
+from mangxanh.web.labels import audit_labels, error_message, event_labels, status_labels, transition_labels
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -66,7 +68,7 @@ def case_page(
     # first (one connection per request at a time), and the page reads afresh, this view included.
     session.commit()
     with unit_of_work(request.app.state.sessions) as audit:
-        cases.record_view(audit, case_id=case.id, actor=user)
+        cases.record_view(audit, case_id=case.id, actor=user, address=request.client.host if request.client else None)
     return _render_case(request, session, tax, user, case.id)
 
 
@@ -82,11 +84,13 @@ def _render_case(
     return render(request, "console/case.html", {
         "user": user, "case": case, "taxonomy": tax, "spans": spans,
         "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
-        "events": record.events, "chain": record.check,
+        "events": [e for e in record.events if e.kind != CaseEventKind.VIEWED], "chain": record.check,
+        "access": access_summary(session, case_id=case.id),
         "transitions": allowed_transitions(CaseStatus(case.status)),
         "can_decide": any(t.name == "decide" for t in allowed_transitions(CaseStatus(case.status),
                                                                            include_decision=True)),
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
+        "audit_labels": audit_labels(),
         "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,
     }, status_code=status_code)
 

@@ -78,7 +78,8 @@ def create(
     try:
         if kind not in {k.value for k in CREATABLE_KINDS}:
             raise InvalidInput("Unknown source kind: {kind}.", kind=kind)
-        source = sources.create_source(session, name=name, kind=kind, url=url, interval_s=interval_min * 60)
+        source = sources.create_source(session, name=name, kind=kind, url=url, interval_s=interval_min * 60,
+                                        actor=user)
     except MangXanhError as exc:
         session.rollback()
         return _render_list(request, session, user, error=error_message(exc), status_code=422,
@@ -117,7 +118,7 @@ def edit(
 ) -> Response:
     try:
         sources.update_source(session, sources.get_source(session, source_id), name=name, url=url,
-                              interval_s=interval_min * 60)
+                              interval_s=interval_min * 60, actor=user)
     except NotFound:
         raise
     except MangXanhError as exc:
@@ -130,7 +131,7 @@ def edit(
 @router.post("/sources/{source_id}/pause", dependencies=[Depends(check_csrf)])
 def pause(*, request: Request, source_id: int, paused: Annotated[bool, Form()] = True,
           user: User = Depends(manager), session: DbSession) -> Response:
-    sources.set_paused(session, sources.get_source(session, source_id), paused=paused)
+    sources.set_paused(session, sources.get_source(session, source_id), paused=paused, actor=user)
     web_session(request).flash(_("Source paused.") if paused else _("Source resumed."), "success")
     return RedirectResponse(f"/sources/{source_id}", status_code=303)
 
@@ -138,7 +139,7 @@ def pause(*, request: Request, source_id: int, paused: Annotated[bool, Form()] =
 @router.post("/sources/{source_id}/delete", dependencies=[Depends(check_csrf)])
 def delete(*, request: Request, source_id: int, user: User = Depends(manager),
            session: DbSession) -> Response:
-    sources.delete_source(session, sources.get_source(session, source_id))
+    sources.delete_source(session, sources.get_source(session, source_id), actor=user)
     web_session(request).flash(_("Source deleted. Its items and cases are kept."), "success")
     return RedirectResponse("/sources", status_code=303)
 
@@ -174,7 +175,7 @@ def new_token(*, request: Request, source_id: int, name: Annotated[str, Form(max
         return _render_source(request, session, user, source_id, status_code=422,
                               error=_("API tokens belong to sources of the partner push API kind."))
     try:
-        _token, clear = issue_token(session, source=source, name=name, created_by=user.id)
+        _token, clear = issue_token(session, source=source, name=name, actor=user)
     except MangXanhError as exc:
         session.rollback()
         return _render_source(request, session, user, source_id, error=error_message(exc), status_code=422)
@@ -188,6 +189,6 @@ def revoke(*, request: Request, source_id: int, token_id: int, user: User = Depe
     token = session.get(ApiToken, token_id)
     if token is None or token.source_id != source_id:
         raise NotFound("No API token with number {id}.", id=token_id)
-    revoke_token(session, token)
+    revoke_token(session, token, actor=user)
     web_session(request).flash(_("Token revoked."), "success")
     return RedirectResponse(f"/sources/{source_id}", status_code=303)

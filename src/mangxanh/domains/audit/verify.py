@@ -1,0 +1,305 @@
+"""Verifying the audit trail: every chain, every anchor, and what the chains bind (decisions).
+
+What each check catches, with write access to the database but not to the audit key:
+- an edited event, or one forged with the product's own digest: its keyed digest no longer matches;
+- a deleted or inserted event, or renumbered ones: the numbers or the links break;
+- the last events of a case cut off, or all of them: the chain is shorter than an anchor sealed it;
+- an anchor deleted or edited: the anchors' own chain or the anchor file outside the database;
+- a decision deleted or edited: its row no longer matches the decision event that recorded it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mangxanh.core.analysis.types import msgid
+from mangxanh.domains.audit import anchors
+from mangxanh.domains.audit.chain import GENESIS, KEYED_VERSION, LEGACY_VERSION, digest, matches, session_key
+from mangxanh.domains.audit.models import AuditAnchor, AuditEvent, CaseEvent, CaseEventKind
+from mangxanh.domains.audit.service import AUDIT_EVENT_FIELDS, CASE_EVENT_FIELDS, case_stream, history
+from mangxanh.domains.cases.models import Case, Decision
+
+# How many problems a full verification keeps (the first ones; the count is kept whole).
+MAX_PROBLEMS = 200
+BATCH = 5_000
+
+
+Place = tuple[str, Mapping[str, Any]]  # an English msgid and its parameters
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing found wrong: where (from the chain down to the record) and what, as msgids."""
+
+    where: tuple[Place, ...]
+    what: str
+    what_params: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self, translate: Any = str) -> str:
+        places = ", ".join(translate(text).format(**params) for text, params in self.where)
+        return f"{places}: {translate(self.what).format(**self.what_params)}"
+
+    def within(self, place: Place) -> Problem:
+        return Problem((place, *self.where), self.what, self.what_params)
+
+    @property
+    def seq(self) -> int | None:
+        return next((int(params["seq"]) for _text, params in self.where if "seq" in params), None)
+
+
+def _event(seq: int) -> Place:
+    return msgid("event {seq}"), {"seq": seq}
+
+
+def _case(case_id: int | str) -> Place:
+    return msgid("case {id}"), {"id": case_id}
+
+
+def _decision(decision_id: int) -> Place:
+    return msgid("decision {id}"), {"id": decision_id}
+
+
+def _anchor(anchor_id: object) -> Place:
+    return msgid("anchor {id}"), {"id": anchor_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One record of a chain as verification reads it."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+    version: int
+    fields: dict[str, Any]
+
+
+def check_chain(links: Iterable[Link], *, key: bytes, sealed: anchors.Head | None) -> tuple[int, Problem | None]:
+    """Walk one chain in order; returns how many records it has and the first problem, if any."""
+    prev, count, keyed_seen = GENESIS, 0, False
+    for link in links:
+        count += 1
+        here = (_event(link.seq),)
+        if link.seq != count:
+            return count, Problem(here, msgid("an event is missing before it, or was renumbered"))
+        if link.prev_hash != prev:
+            return count, Problem(here, msgid("it does not link to the event before it"))
+        if link.version == LEGACY_VERSION:
+            # Unkeyed events are accepted only where the key came after them: before any keyed
+            # event, and sealed by an anchor (which is keyed), so none can be forged the old way.
+            if keyed_seen or sealed is None or link.seq > sealed.seq:
+                return count, Problem(here, msgid("it is unkeyed and no anchor sealed it"))
+        else:
+            keyed_seen = True
+        if link.version not in (LEGACY_VERSION, KEYED_VERSION) or not matches(
+                digest(prev, link.fields, key=key, version=link.version), link.hash):
+            return count, Problem(here, msgid("its content does not match its signature: it was "
+                                                             "changed or forged"))
+        if sealed is not None and link.seq == sealed.seq and not matches(sealed.hash, link.hash):
+            return count, Problem(here, msgid("it is not the event an anchor sealed"))
+        prev = link.hash
+    if sealed is not None and count < sealed.seq:
+        return count, Problem((_event(count + 1),), msgid("events {first} to {last} were sealed by an anchor and "
+                                                           "are gone"), {"first": count + 1, "last": sealed.seq})
+    return count, None
+
+
+def case_links(events: Iterable[CaseEvent]) -> Iterator[Link]:
+    for event in events:
+        yield Link(event.seq, event.prev_hash, event.hash, event.hash_version,
+                   {name: getattr(event, name) for name in CASE_EVENT_FIELDS})
+
+
+def check_decisions(decisions: Iterable[Decision], decision_events: Iterable[CaseEvent]) -> Problem | None:
+    """Every decision row must be the one its decision event recorded, and every such event must have its row."""
+    recorded = {int(e.after["decision_id"]): e for e in decision_events if e.after and e.after.get("decision_id")}
+    for decision in decisions:
+        event = recorded.pop(decision.id, None)
+        if event is None:
+            return Problem((_decision(decision.id),), msgid("no event of the case's history records it"))
+        assert event.after is not None
+        if (decision.category, decision.legal_basis, decision.action, decision.note, decision.decided_by_id) != (
+                event.after.get("category"), event.after.get("legal_basis"), event.after.get("action"), event.note,
+                event.actor_id):
+            return Problem((_decision(decision.id),), msgid("it differs from what its event recorded"))
+    for decision_id in recorded:
+        return Problem((_decision(decision_id),), msgid("its event is there but the decision is gone"))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """A case's history, checked: how many events, and the first problem found."""
+
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    problem: Problem | None = None
+
+
+def verify_case_history(session: Session, *, case_id: int, events: Sequence[CaseEvent] | None = None
+                        ) -> ChainCheck:
+    """Check one case's history (the events already read for a page may be given)."""
+    events = list(events) if events is not None else history(session, case_id=case_id)
+    sealed = anchors.sealed_heads(session, [case_stream(case_id)]).get(case_stream(case_id))
+    count, problem = check_chain(case_links(events), key=session_key(session), sealed=sealed)
+    if problem is None and not events:
+        problem = Problem((_case(case_id),), msgid("it has no history at all"))
+    if problem is None:
+        decisions = session.scalars(select(Decision).where(Decision.case_id == case_id))
+        problem = check_decisions(decisions, [e for e in events if e.kind == CaseEventKind.DECISION])
+    if problem is None:
+        return ChainCheck(True, count)
+    return ChainCheck(False, count, problem.seq, problem)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHistory:
+    """A case's events in order, read once, and whether they hold."""
+
+    events: list[CaseEvent]
+    check: ChainCheck
+
+
+def read_history(session: Session, *, case_id: int) -> CaseHistory:
+    """The events to show and their check, from one read (a page shows and verifies the same rows)."""
+    events = history(session, case_id=case_id)
+    return CaseHistory(events, verify_case_history(session, case_id=case_id, events=events))
+
+
+@dataclass
+class TrailReport:
+    records: int = 0
+    chains: int = 0
+    anchors: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+def _where(stream: str, problem: Problem) -> Problem:
+    """The problem, placed in its chain: "case 12, event 3", "audit log login:hoa, event 7"."""
+    if stream.startswith("case:"):
+        return problem.within(_case(stream[5:]))
+    return problem.within((msgid("audit log {stream}"), {"stream": stream}))
+
+
+def _grouped(rows: Iterable[tuple[str, Link]]) -> Iterator[tuple[str, list[Link]]]:
+    current: str | None = None
+    links: list[Link] = []
+    for stream, link in rows:
+        if stream != current:
+            if current is not None:
+                yield current, links
+            current, links = stream, []
+        links.append(link)
+    if current is not None:
+        yield current, links
+
+
+def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
+    """Check every chain, every anchor and every decision; the first problems are reported."""
+    key = session_key(session)
+    report = TrailReport()
+    sealed = anchors.sealed_heads(session)
+    seen: set[str] = set()
+    columns = [getattr(CaseEvent, name) for name in CASE_EVENT_FIELDS]
+    case_rows = session.execute(
+        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.hash_version, *columns)
+        .order_by(CaseEvent.case_id, CaseEvent.seq).execution_options(yield_per=BATCH))
+    case_chains = ((case_stream(row[0]), Link(row[1], row[2], row[3], row[4], dict(zip(CASE_EVENT_FIELDS, row[5:],
+                                                                                     strict=True))))
+                   for row in case_rows)
+    log_columns = [getattr(AuditEvent, name) for name in AUDIT_EVENT_FIELDS]
+    log_rows = session.execute(
+        select(AuditEvent.stream, AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, *log_columns)
+        .order_by(AuditEvent.stream, AuditEvent.seq).execution_options(yield_per=BATCH))
+    log_chains = ((row[0], Link(row[1], row[2], row[3], KEYED_VERSION, dict(zip(AUDIT_EVENT_FIELDS, row[4:],
+                                                                                strict=True))))
+                  for row in log_rows)
+    for rows in (case_chains, log_chains):
+        for stream, links in _grouped(rows):
+            count, problem = check_chain(links, key=key, sealed=sealed.get(stream))
+            report.records += count
+            report.chains += 1
+            seen.add(stream)
+            if problem is not None:
+                report.add(_where(stream, problem))
+    for stream, head in sealed.items():
+        if stream not in seen:
+            report.add(_where(stream, Problem((_event(1),), msgid("events {first} to {last} were sealed by an anchor "
+                                                                   "and are gone"), {"first": 1, "last": head.seq})))
+    _check_cases_have_histories(session, seen, report)
+    _check_all_decisions(session, report)
+    _check_anchors(session, key, anchor_file, report)
+    return report
+
+
+def _check_cases_have_histories(session: Session, seen: set[str], report: TrailReport) -> None:
+    for (case_id,) in session.execute(select(Case.id).execution_options(yield_per=BATCH)):
+        if case_stream(case_id) not in seen:
+            report.add(Problem((_case(case_id),), msgid("it has no history at all")))
+
+
+def _check_all_decisions(session: Session, report: TrailReport) -> None:
+    events: dict[int, list[CaseEvent]] = {}
+    for event in session.scalars(select(CaseEvent).where(CaseEvent.kind == CaseEventKind.DECISION.value)):
+        events.setdefault(event.case_id, []).append(event)
+    decisions: dict[int, list[Decision]] = {}
+    for decision in session.scalars(select(Decision)):
+        decisions.setdefault(decision.case_id, []).append(decision)
+    for case_id in sorted(events.keys() | decisions.keys()):
+        problem = check_decisions(decisions.get(case_id, []), events.get(case_id, []))
+        if problem is not None:
+            report.add(problem.within(_case(case_id)))
+
+
+def _check_anchors(session: Session, key: bytes, anchor_file: Path | None, report: TrailReport) -> None:
+    rows = session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)).all()
+    heads = anchors.heads_of(session, (a.id for a in rows))
+    prev = GENESIS
+    for anchor in rows:
+        report.anchors += 1
+        fields = anchors.anchor_fields(anchor.created_at, heads.get(anchor.id, []))
+        here = (_anchor(anchor.id),)
+        if anchor.prev_signature != prev:
+            report.add(Problem(here, msgid("it does not link to the anchor before it")))
+        elif not matches(digest(prev, fields, key=key), anchor.signature) or len(heads.get(anchor.id, [])) != \
+                anchor.heads:
+            report.add(Problem(here, msgid("its heads do not match its signature")))
+        prev = anchor.signature
+    if anchor_file is None:
+        return
+    by_id = {anchor.id: anchor for anchor in rows}
+    kept = anchors.read_file(anchor_file)
+    in_file = set()
+    for entry in kept:
+        if "unreadable" in entry:
+            report.add(Problem(((msgid("anchor file, line {line}"), {"line": entry["unreadable"]}),),
+                               msgid("it is not an anchor")))
+            continue
+        anchor_id = entry.get("anchor")
+        in_file.add(anchor_id)
+        stored = by_id.get(anchor_id) if isinstance(anchor_id, int) else None
+        if stored is None:
+            report.add(Problem((_anchor(anchor_id),), msgid("the anchor file has it; the database not")))
+        elif not matches(str(entry.get("signature", "")), stored.signature):
+            report.add(Problem((_anchor(anchor_id),), msgid("it differs from the anchor file")))
+    # The newest anchor may be missing from the file: written after its commit, a crash between loses it.
+    for anchor in rows[:-1]:
+        if anchor.id not in in_file:
+            report.add(Problem((_anchor(anchor.id),), msgid("the anchor file does not have it")))
