@@ -12,6 +12,7 @@ from mangxanh.domains.audit.service import history
 from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.queue import QueueFilter, queue
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
@@ -31,11 +32,11 @@ def test_queue_is_sorted_by_priority_and_filtered(session: Session, analysis: An
     low = _case(session, analysis, "vcl", "a")
     high = _case(session, analysis, "bọn bắc kỳ", "b", reach=100_000)
     mid = _case(session, analysis, "bọn bắc kỳ", "c")
-    rows, total = cases.queue(session, filters=cases.QueueFilter())
+    rows, total = queue(session, filters=QueueFilter())
     assert [c.id for c in rows] == [high.id, mid.id, low.id] and total == 3
-    rows, total = cases.queue(session, filters=cases.QueueFilter(severity="low"))
+    rows, total = queue(session, filters=QueueFilter(severity="low"))
     assert [c.id for c in rows] == [low.id] and total == 1
-    rows, _ = cases.queue(session, filters=cases.QueueFilter(category="HATE_DISCRIM"))
+    rows, _ = queue(session, filters=QueueFilter(category="HATE_DISCRIM"))
     assert {c.id for c in rows} == {high.id, mid.id}
 
 
@@ -121,3 +122,24 @@ def test_chain_verification_finds_a_forged_event(session: Session, analysis: Ana
     session.expire_all()
     check = verify_case_history(session, case_id=case.id)
     assert not check.ok and check.first_bad_seq == forged_seq
+
+
+def test_reopening_a_case_whose_content_has_a_newer_open_case_names_that_case(
+    session: Session, analysis: Analysis, taxonomy: Taxonomy, analyst: User,
+) -> None:
+    from mangxanh.domains.accounts.models import Role
+
+    analyst.role = Role.SUPERVISOR.value  # reopening is the leadership's call
+    old = _case(session, analysis)
+    cases.record_decision(session, case_id=old.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                          legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Gỡ bỏ.")
+    for move in ("resolve", "close"):
+        cases.transition_case(session, case_id=old.id, transition=move, actor=analyst)
+    # The content is edited and found again: a new case opens on the same item.
+    ingest(session, source=get_or_create_source(session, name="t", kind="jsonl_export"), analysis=analysis,
+           items=[RawItem(platform="tiktok", external_id="1", text="bọn parky cút về quê hết đi",
+                          published_at=datetime(2026, 11, 10, tzinfo=UTC))])
+    newer = session.scalars(select(Case).where(Case.id != old.id)).one()
+    with pytest.raises(Conflict, match=f"#{newer.id}"):
+        cases.transition_case(session, case_id=old.id, transition="reopen", actor=analyst)
+    assert session.get_one(Case, old.id).status == "closed"

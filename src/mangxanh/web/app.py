@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mangxanh.config import Settings, get_settings
@@ -20,6 +21,7 @@ from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import load_taxonomy
 from mangxanh.db import is_busy, make_engine, make_session_factory
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import PermissionRefused
 from mangxanh.errors import Forbidden, NotFound
 from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
@@ -29,11 +31,13 @@ from mangxanh.web.deps import (
     LoginRequired,
     current_user,
     freeze_long_lived,
+    keep_refusal,
     login_redirect_url,
     render,
     shared_analysis,
 )
-from mangxanh.web.routes import api, auth, cases, rules, sources
+from mangxanh.web.labels import error_message
+from mangxanh.web.routes import api, auth, case_work, cases, rules, sources
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(auth.router)
     app.include_router(cases.router)
+    app.include_router(case_work.router)
     app.include_router(sources.router)
     app.include_router(rules.router)
     app.include_router(api.router)
@@ -142,7 +147,9 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        message = _(exc.message).format(**exc.params)
+        if isinstance(exc, PermissionRefused):
+            await run_in_threadpool(keep_refusal, request, exc)
+        message = error_message(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=403)
         return render(request, "error.html", {"message": message}, status_code=403)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.taxonomy import Taxonomy
-from mangxanh.db import read_only
-from mangxanh.domains.accounts.models import Role, User
+from mangxanh.db import read_only, unit_of_work
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import Action, PermissionRefused, allowed, require
 from mangxanh.domains.accounts.service import get_user
 from mangxanh.domains.audit.service import latest_check
+from mangxanh.domains.cases.work import record_refusal
 from mangxanh.domains.content.service import Analysis, default_analysis
-from mangxanh.errors import Forbidden
 from mangxanh.i18n import gettext as _
 from mangxanh.web.session import CSRF_FIELD, WebSession
 
@@ -60,6 +61,12 @@ def db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db, scope="function")]
 
 
+def keep_refusal(request: Request, refused: PermissionRefused) -> None:
+    """Record a refused action in the audit log, in a transaction of its own (the refused one is undone)."""
+    with unit_of_work(request.app.state.sessions) as session:
+        record_refusal(session, refused, address=request.client.host if request.client else None)
+
+
 def web_session(request: Request) -> WebSession:
     session: WebSession = request.state.web_session
     return session
@@ -80,18 +87,21 @@ def current_user(*, request: Request, session: DbSession) -> User:
             ws.flash(_("Your session has expired. Please log in again."), "warning")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
-    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+    if allowed(user, Action.READ_AUDIT):
         # Those who answer for the platform see at once when the audit trail failed verification.
         check = latest_check(session)
         request.state.audit_alert = check if check is not None and not check.ok else None
     return user
 
 
-def manager(user: User = Depends(current_user)) -> User:
-    """Staff who may change sources and tokens: administrators and supervisors."""
-    if user.role not in (Role.ADMIN, Role.SUPERVISOR):
-        raise Forbidden("Only administrators and supervisors may do this.")
-    return user
+def permitted(action: Action) -> Callable[..., User]:
+    """A dependency: the signed-in user, once the permission table allows them ``action``."""
+
+    def signed_in_and_allowed(user: User = Depends(current_user)) -> User:
+        require(user, action)
+        return user
+
+    return signed_in_and_allowed
 
 
 def fetch_policy(request: Request) -> FetchPolicy:

@@ -30,6 +30,29 @@ def transition_labels() -> dict[str, str]:
     }
 
 
+def action_labels() -> dict[str, str]:
+    """A label for every action of the permission table (accounts.permissions.Action)."""
+    return {
+        "view_case": _("open a case"),
+        "triage": _("mark a case as triaged"),
+        "start_review": _("start reviewing a case"),
+        "decide": _("decide a case"),
+        "request_action": _("request an action"),
+        "resolve": _("mark a case resolved"),
+        "close": _("close a case"),
+        "reopen": _("reopen a case"),
+        "claim": _("take a case"),
+        "assign": _("hand a case to a colleague"),
+        "unassign": _("give a case back to the queue"),
+        "set_district": _("route a case to a district"),
+        "merge": _("merge duplicate cases"),
+        "manage_sources": _("manage sources and API tokens"),
+        "edit_rules": _("edit the rules"),
+        "manage_users": _("manage accounts"),
+        "read_audit": _("read the audit trail"),
+    }
+
+
 def event_labels() -> dict[str, str]:
     """A label for every kind of case event (CaseEventKind)."""
     return {
@@ -38,6 +61,9 @@ def event_labels() -> dict[str, str]:
         "finding_added": _("Finding attached"),
         "transition": _("Status changed"),
         "decision": _("Decision recorded"),
+        "assigned": _("Case assigned"),
+        "unassigned": _("Case given back to the queue"),
+        "district_set": _("District set"),
         "viewed": _("Case viewed"),
     }
 
@@ -62,7 +88,8 @@ def audit_labels() -> dict[str, str]:
 
 def error_message(exc: MangXanhError) -> str:
     """The error in the user's language, with workflow codes shown by their labels."""
-    names = {**status_labels(), **transition_labels()}
+    # Which labels a parameter's codes are shown with, by the parameter's name in the messages.
+    tables = {"status": status_labels(), "transition": transition_labels(), "action": action_labels()}
     text = _(exc.message)
-    params = {key: names.get(str(value), value) for key, value in exc.params.items()}
+    params = {key: tables.get(key, {}).get(str(value), value) for key, value in exc.params.items()}
     return text.format(**params) if params else text

@@ -62,9 +62,9 @@ def apply_transition(status: CaseStatus, name: str) -> CaseStatus:
     """The status after ``name``; raises :class:`InvalidTransition` if the move is not allowed."""
     transition = TRANSITIONS.get(name)
     if transition is None:
-        raise InvalidTransition("Unknown case action: {name}", name=name)
+        raise InvalidTransition("Unknown case action: {transition}", transition=name)
     if status not in transition.sources:
         raise InvalidTransition(
-            "A case in state “{status}” cannot be moved with “{name}”.", status=status.value, name=name
+            "A case in state “{status}” cannot be moved with “{transition}”.", status=status.value, transition=name
         )
     return transition.target

@@ -16,6 +16,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ANALYST = "analyst"
     DISTRICT_OFFICER = "district_officer"
+    # Reads cases and figures, decides nothing (an inspector, a trainee, the leadership's office).
+    VIEWER = "viewer"
 
 
 class User(Base):

@@ -28,6 +28,9 @@ class CaseEventKind(StrEnum):
     FINDING_ADDED = "finding_added"
     TRANSITION = "transition"
     DECISION = "decision"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    DISTRICT_SET = "district_set"
     # Views were case events before the access log existed; old histories keep them.
     VIEWED = "viewed"
 

@@ -23,6 +23,8 @@ class Case(Base):
     priority: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), default="new")
     route: Mapped[str] = mapped_column(String(64), default="analysts")
+    # The district whose officers see and handle the case: from a rule's route or set by hand.
+    district: Mapped[str | None] = mapped_column(String(100))
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     # Why the case is here and at this priority: the rules' trace, shown on the case page.
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -56,6 +58,10 @@ Index("ix_cases_queue_order", Case.priority.desc(), Case.due_at, Case.id, Case.s
 Index("ix_cases_queue_status", Case.status, Case.priority.desc(), Case.due_at, Case.id)
 Index("ix_cases_queue_category", Case.category, Case.priority.desc(), Case.due_at, Case.id, Case.status)
 Index("ix_cases_queue_severity", Case.severity, Case.priority.desc(), Case.due_at, Case.id, Case.status)
+Index("ix_cases_queue_district", Case.district, Case.priority.desc(), Case.due_at, Case.id, Case.status)
+Index("ix_cases_queue_assignee", Case.assignee_id, Case.priority.desc(), Case.due_at, Case.id, Case.status)
+# The queue sorted by deadline instead of priority.
+Index("ix_cases_deadline_order", Case.due_at, Case.id, Case.status)
 
 
 class Decision(Base):

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from mangxanh.core.rules import Verdict
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, apply_transition
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import TRANSITION_ACTIONS, Action
 from mangxanh.domains.audit.models import AuditKind, CaseEventKind
 from mangxanh.domains.audit.service import CaseHistoryWriter, access_stream, record_audit, record_event
 from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.cases.work import access_case, district_of_route
 from mangxanh.domains.content.models import StoredFinding, StoredItem
-from mangxanh.errors import Conflict, InvalidInput, NotFound
+from mangxanh.errors import Conflict, InvalidInput, InvalidTransition
 
 MAX_NOTE_CHARS = 5_000
 
@@ -31,7 +32,8 @@ def opening_columns(verdict: Verdict, now: datetime) -> dict[str, Any]:
     """The columns of a case opened now on this verdict, its item aside."""
     return {
         "category": verdict.category, "severity": verdict.severity, "priority": verdict.priority,
-        "route": verdict.route, "escalated": verdict.escalate, "trace": list(verdict.trace),
+        "route": verdict.route, "district": district_of_route(verdict.route), "escalated": verdict.escalate,
+        "trace": list(verdict.trace),
         "status": CaseStatus.NEW.value, "opened_at": now, "due_at": now + timedelta(hours=verdict.deadline_hours),
         "updated_at": now,
     }
@@ -91,6 +93,7 @@ class CaseIntake:
                       "route": case.route}
             case.category, case.severity, case.priority = verdict.category, verdict.severity, verdict.priority
             case.route, case.trace = verdict.route, list(verdict.trace)
+            case.district = district_of_route(verdict.route) or case.district
             case.escalated = case.escalated or verdict.escalate
             case.due_at = min(case.due_at, now + timedelta(hours=verdict.deadline_hours))
             case.updated_at = now
@@ -159,60 +162,18 @@ def _more_urgent(verdict: Verdict, case: Case, taxonomy: Taxonomy) -> bool:
     return rank_new > rank_old or (rank_new == rank_old and verdict.priority > case.priority)
 
 
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    status: str | None = None
-    category: str | None = None
-    severity: str | None = None
-    open_only: bool = True
-
-
-# Highest priority first, then the nearest deadline, then the oldest case: the indexes of
-# cases/models.py serve this order under each filter.
-QUEUE_ORDER = (Case.priority.desc(), Case.due_at.asc(), Case.id.asc())
-
-
-def _queue_conditions(filters: QueueFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.status:
-        conditions.append(Case.status == filters.status)
-    elif filters.open_only:
-        conditions.append(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
-    if filters.category:
-        conditions.append(Case.category == filters.category)
-    if filters.severity:
-        conditions.append(Case.severity == filters.severity)
-    return conditions
-
-
-def queue(session: Session, *, filters: QueueFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-    """Cases sorted by priority, then nearest deadline; and how many match in all.
-
-    The page is chosen from the cases table alone (an index read in order, stopping after the
-    page), and only then are its cases loaded with their items and assignees: joining items first
-    would carry every open case's item through the sort.
-    """
-    conditions = _queue_conditions(filters)
-    ids = list(session.scalars(select(Case.id).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)))
-    loaded = {case.id: case for case in session.scalars(
-        select(Case).where(Case.id.in_(ids)).options(joinedload(Case.item), joinedload(Case.assignee)))} if ids else {}
-    total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
-    return [loaded[case_id] for case_id in ids], total
-
-
-def get_case(session: Session, *, case_id: int) -> Case:
-    case = session.scalar(
-        select(Case).where(Case.id == case_id)
-        .options(joinedload(Case.item), selectinload(Case.findings), selectinload(Case.decisions))
-    )
-    if case is None:
-        raise NotFound("Case {case_id} does not exist.", case_id=case_id)
-    return case
-
-
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise Conflict("Someone else changed this case meanwhile. Reload it and try again.")
+
+
+def _refuse_a_second_open_case(session: Session, case: Case) -> None:
+    """An item has at most one open case: reopening this one while a newer one is open is refused, naming it."""
+    other = session.scalar(select(Case.id).where(Case.item_id == case.item_id, Case.id != case.id,
+                                                 Case.status != CaseStatus.CLOSED.value))
+    if other is not None:
+        raise Conflict("The content of this case already has an open case, #{other}: work on that one instead.",
+                       other=other)
 
 
 def transition_case(
@@ -220,11 +181,16 @@ def transition_case(
     note: str | None = None,
 ) -> Case:
     """Move a case through its state machine and record who did it."""
-    case = get_case(session, case_id=case_id)
-    _check_version(case, expected_version)
     if transition == "decide":
         raise InvalidInput("A decision is recorded with the decision form.")
+    need = TRANSITION_ACTIONS.get(transition)
+    if need is None:
+        raise InvalidTransition("Unknown case action: {transition}", transition=transition)
+    case = access_case(session, user=actor, case_id=case_id, need=need)
+    _check_version(case, expected_version)
     target = apply_transition(CaseStatus(case.status), transition)
+    if transition == "reopen":
+        _refuse_a_second_open_case(session, case)
     before = {"status": case.status}
     case.status = target.value
     case.updated_at = utcnow()
@@ -245,7 +211,7 @@ def record_decision(
     action: str, note: str, expected_version: int | None = None,
 ) -> Decision:
     """Decide a case: category, legal basis in force when the item was published, action, reasons."""
-    case = get_case(session, case_id=case_id)
+    case = access_case(session, user=actor, case_id=case_id, need=Action.DECIDE)
     _check_version(case, expected_version)
     if category not in taxonomy.categories:
         raise InvalidInput("Unknown category: {category}", category=category)

@@ -12,14 +12,17 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
 from mangxanh.db import unit_of_work
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import TRANSITION_ACTIONS, Action, PermissionRefused, allowed
 from mangxanh.domains.audit.models import CaseEventKind
 from mangxanh.domains.audit.service import access_summary
 from mangxanh.domains.audit.verify import read_history
 from mangxanh.domains.cases import service as cases
+from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
+from mangxanh.domains.cases.work import access_case, colleagues
 from mangxanh.domains.content.service import campaign_spread
-from mangxanh.errors import Conflict, MangXanhError
+from mangxanh.errors import Conflict, InvalidTransition, MangXanhError
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import DbSession, check_csrf, current_user, render, taxonomy, web_session
+from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
 from mangxanh.web.labels import audit_labels, error_message, event_labels, status_labels, transition_labels
 
 router = APIRouter()
@@ -39,6 +42,8 @@ def queue_page(
     category: Annotated[str | None, Query(max_length=40)] = None,
     severity: Annotated[str | None, Query(max_length=16)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    mine: bool = False,
+    order: Annotated[str | None, Query(max_length=20)] = None,
     user: User = Depends(current_user),
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
@@ -47,10 +52,12 @@ def queue_page(
     status = status if status in {s.value for s in CaseStatus} else None
     category = category if category in tax.categories else None
     severity = severity if severity in tax.severities else None
-    filters = cases.QueueFilter(status=status, category=category, severity=severity)
-    rows, total = cases.queue(session, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    filters = QueueFilter(status=status, category=category, severity=severity,
+                          assignee_id=user.id if mine else None,
+                          order=QueueOrder(order) if order in {o.value for o in QueueOrder} else QueueOrder.PRIORITY)
+    rows, total = queue(session, filters=scoped(filters, user), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/queue.html", {
-        "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE,
+        "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "mine": mine,
         "filters": filters, "taxonomy": tax, "statuses": status_labels(),
     })
 
@@ -61,7 +68,7 @@ def case_page(
     request: Request, case_id: int, user: User = Depends(current_user), session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
-    case = cases.get_case(session, case_id=case_id)
+    case = access_case(session, user=user, case_id=case_id)
     # The view is audited in a short transaction of its own, committed before the page is built:
     # building it (a long history, the template) then holds no write lock that others wait for,
     # and the access stays recorded even if showing the page fails. The read transaction ends
@@ -69,14 +76,25 @@ def case_page(
     session.commit()
     with unit_of_work(request.app.state.sessions) as audit:
         cases.record_view(audit, case_id=case.id, actor=user, address=request.client.host if request.client else None)
-    return _render_case(request, session, tax, user, case.id)
+    return render_case(request, session, tax, user, case.id)
 
 
-def _render_case(
+def refused_or_invalid(request: Request, session: Session, tax: Taxonomy, user: User, case_id: int,
+                       exc: MangXanhError, *, form: dict[str, str] | None = None) -> Response:
+    """The case page again with the reason a form was not taken; a refusal is kept in the audit log."""
+    if isinstance(exc, PermissionRefused):
+        keep_refusal(request, exc)
+        status = 403
+    else:
+        status = 409 if isinstance(exc, Conflict | InvalidTransition) else 422
+    return render_case(request, session, tax, user, case_id, error=error_message(exc), form=form, status_code=status)
+
+
+def render_case(
     request: Request, session: Session, tax: Taxonomy, user: User, case_id: int, *, error: str | None = None,
     form: dict[str, str] | None = None, status_code: int = 200,
 ) -> Response:
-    case = cases.get_case(session, case_id=case_id)
+    case = access_case(session, user=user, case_id=case_id)
     published = (case.item.published_at or case.opened_at).date()
     spans = [span for finding in case.findings for span in finding.spans]
     spread = campaign_spread(session, cluster_id=case.item.cluster_id) if case.item.cluster_id else None
@@ -86,9 +104,12 @@ def _render_case(
         "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
         "events": [e for e in record.events if e.kind != CaseEventKind.VIEWED], "chain": record.check,
         "access": access_summary(session, case_id=case.id),
-        "transitions": allowed_transitions(CaseStatus(case.status)),
-        "can_decide": any(t.name == "decide" for t in allowed_transitions(CaseStatus(case.status),
-                                                                           include_decision=True)),
+        "transitions": [t for t in allowed_transitions(CaseStatus(case.status))
+                        if allowed(user, TRANSITION_ACTIONS[t.name])],
+        "can_decide": allowed(user, Action.DECIDE) and any(
+            t.name == "decide" for t in allowed_transitions(CaseStatus(case.status), include_decision=True)),
+        "can": {action.value: allowed(user, action) for action in Action},
+        "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
         "audit_labels": audit_labels(),
         "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,
@@ -115,8 +136,7 @@ def decide(
     except MangXanhError as exc:
         session.rollback()
         form = {"category": category, "legal_basis": legal_basis, "action": action, "note": note}
-        return _render_case(request, session, tax, user, case_id, error=error_message(exc), form=form,
-                            status_code=409 if isinstance(exc, Conflict) else 422)
+        return refused_or_invalid(request, session, tax, user, case_id, exc, form=form)
     web_session(request).flash(_("Decision recorded."), "success")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
@@ -137,6 +157,6 @@ def move(
                               expected_version=version)
     except MangXanhError as exc:
         session.rollback()
-        return _render_case(request, session, tax, user, case_id, error=error_message(exc), status_code=409)
+        return refused_or_invalid(request, session, tax, user, case_id, exc)
     web_session(request).flash(_("Case updated."), "success")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

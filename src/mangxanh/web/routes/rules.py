@@ -9,15 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from mangxanh.core.taxonomy import Taxonomy
-from mangxanh.domains.accounts.models import Role, User
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import Action, allowed
 from mangxanh.domains.cases.dry_run import dry_run_rules
 from mangxanh.domains.rulebook.service import MAX_RULES_CHARS, check_rules, rules_in_force, save_rules, versions
 from mangxanh.errors import MangXanhError
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import DbSession, check_csrf, current_user, manager, render, taxonomy, web_session
+from mangxanh.web.deps import DbSession, check_csrf, current_user, permitted, render, taxonomy, web_session
 from mangxanh.web.labels import error_message
 
 router = APIRouter()
+EDITOR = Depends(permitted(Action.EDIT_RULES))
 TRY_ON_LAST = 500
 
 
@@ -26,7 +28,7 @@ def _page(request: Request, session: Session, user: User, *, text: str | None = 
     version, in_force = rules_in_force(session)
     return render(request, "console/rules.html", {
         "user": user, "version": version, "text": in_force if text is None else text, "error": error,
-        "versions": versions(session), "can_edit": user.role in (Role.ADMIN, Role.SUPERVISOR), "trial": trial,
+        "versions": versions(session), "can_edit": allowed(user, Action.EDIT_RULES), "trial": trial,
         "max_chars": MAX_RULES_CHARS,
     }, status_code=status_code)
 
@@ -43,7 +45,7 @@ def submit_rules(
     text: Annotated[str, Form(max_length=MAX_RULES_CHARS + 1000)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     action: Annotated[str, Form(max_length=10)] = "try",
-    user: User = Depends(manager),
+    user: User = EDITOR,
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:

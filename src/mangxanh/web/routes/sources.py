@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from mangxanh.connectors.safe_http import FetchPolicy
-from mangxanh.domains.accounts.models import Role, User
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import Action, allowed
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources import service as sources
 from mangxanh.domains.sources.models import PULLED_KINDS, ApiToken, SourceKind
@@ -24,13 +25,15 @@ from mangxanh.web.deps import (
     check_csrf,
     current_user,
     fetch_policy,
-    manager,
+    permitted,
     render,
     web_session,
 )
 from mangxanh.web.labels import error_message
 
 router = APIRouter()
+# Every change to sources and tokens needs this permission.
+MANAGER = Depends(permitted(Action.MANAGE_SOURCES))
 # Kinds staff can create here; exports arrive by `mangxanh ingest`, demo content by `demo load`.
 CREATABLE_KINDS = (SourceKind.RSS, SourceKind.WEB, SourceKind.API, SourceKind.CSV_EXPORT)
 
@@ -47,7 +50,7 @@ def outcome_labels() -> dict[str, str]:
 
 
 def _can_manage(user: User) -> bool:
-    return user.role in (Role.ADMIN, Role.SUPERVISOR)
+    return allowed(user, Action.MANAGE_SOURCES)
 
 
 def _render_list(request: Request, session: Session, user: User, *, form: dict[str, object] | None = None,
@@ -72,7 +75,7 @@ def create(
     kind: Annotated[str, Form(max_length=32)] = "",
     url: Annotated[str, Form(max_length=sources.MAX_URL_CHARS + 100)] = "",
     interval_min: Annotated[int, Form(ge=0, le=100_000)] = 60,
-    user: User = Depends(manager),
+    user: User = MANAGER,
     session: DbSession,
 ) -> Response:
     try:
@@ -113,7 +116,7 @@ def edit(
     name: Annotated[str, Form(max_length=sources.MAX_NAME_CHARS + 100)] = "",
     url: Annotated[str, Form(max_length=sources.MAX_URL_CHARS + 100)] = "",
     interval_min: Annotated[int, Form(ge=0, le=100_000)] = 60,
-    user: User = Depends(manager),
+    user: User = MANAGER,
     session: DbSession,
 ) -> Response:
     try:
@@ -130,14 +133,14 @@ def edit(
 
 @router.post("/sources/{source_id}/pause", dependencies=[Depends(check_csrf)])
 def pause(*, request: Request, source_id: int, paused: Annotated[bool, Form()] = True,
-          user: User = Depends(manager), session: DbSession) -> Response:
+          user: User = MANAGER, session: DbSession) -> Response:
     sources.set_paused(session, sources.get_source(session, source_id), paused=paused, actor=user)
     web_session(request).flash(_("Source paused.") if paused else _("Source resumed."), "success")
     return RedirectResponse(f"/sources/{source_id}", status_code=303)
 
 
 @router.post("/sources/{source_id}/delete", dependencies=[Depends(check_csrf)])
-def delete(*, request: Request, source_id: int, user: User = Depends(manager),
+def delete(*, request: Request, source_id: int, user: User = MANAGER,
            session: DbSession) -> Response:
     sources.delete_source(session, sources.get_source(session, source_id), actor=user)
     web_session(request).flash(_("Source deleted. Its items and cases are kept."), "success")
@@ -147,7 +150,7 @@ def delete(*, request: Request, source_id: int, user: User = Depends(manager),
 @router.post("/sources/{source_id}/run", dependencies=[Depends(check_csrf)])
 def run_now(
     *,
-    request: Request, source_id: int, user: User = Depends(manager), session: DbSession,
+    request: Request, source_id: int, user: User = MANAGER, session: DbSession,
     current: Analysis = Depends(analysis), policy: FetchPolicy = Depends(fetch_policy),
 ) -> Response:
     source = sources.get_source(session, source_id)
@@ -169,7 +172,7 @@ def run_now(
 
 @router.post("/sources/{source_id}/tokens", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def new_token(*, request: Request, source_id: int, name: Annotated[str, Form(max_length=300)] = "",
-              user: User = Depends(manager), session: DbSession) -> Response:
+              user: User = MANAGER, session: DbSession) -> Response:
     source = sources.get_source(session, source_id)
     if source.kind != SourceKind.API:
         return _render_source(request, session, user, source_id, status_code=422,
@@ -184,7 +187,7 @@ def new_token(*, request: Request, source_id: int, name: Annotated[str, Form(max
 
 
 @router.post("/sources/{source_id}/tokens/{token_id}/revoke", dependencies=[Depends(check_csrf)])
-def revoke(*, request: Request, source_id: int, token_id: int, user: User = Depends(manager),
+def revoke(*, request: Request, source_id: int, token_id: int, user: User = MANAGER,
            session: DbSession) -> Response:
     token = session.get(ApiToken, token_id)
     if token is None or token.source_id != source_id:
