@@ -29,6 +29,7 @@ from mangxanh.core.taxonomy import Taxonomy, load_taxonomy
 from mangxanh.db import AUDIT_KEY, make_engine
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.service import create_user
+from mangxanh.domains.actions.letters import Letterhead
 from mangxanh.domains.content.service import Analysis, default_analysis
 from mangxanh.migrate import upgrade
 
@@ -38,6 +39,12 @@ REQUIRE_SERVICES = os.environ.get("MANGXANH_REQUIRE_SERVICES") == "1"
 TEST_AUDIT_KEY = "clé-d'audit-des-tests-mangxanh-0123456789"
 os.environ["MANGXANH_AUDIT_KEY"] = TEST_AUDIT_KEY
 AUDIT_TEST_KEY = TEST_AUDIT_KEY.encode()
+# The letterhead of the tests' letters: a department of Hanoi, one deputy director signing.
+LETTERHEAD = Letterhead(
+    parent_body="UBND THÀNH PHỐ HÀ NỘI", issuing_body="SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+    agency="Sở Khoa học và Công nghệ Hà Nội", symbol="SKHCN-TTĐT", place="Hà Nội",
+    signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Nguyễn Văn An",
+    contact="Chuyên viên Nguyễn Thu Hà, điện thoại 024 3512 3456", copies=("Giám đốc Sở (để báo cáo)",))
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

@@ -31,9 +31,20 @@ import typer
 from sqlalchemy import func, select
 
 from mangxanh.cli import app as cli_app
+from mangxanh.config import Settings
+from mangxanh.core.items import RawItem
 from mangxanh.core.rules.loader import RULES_FILE
-from mangxanh.db import make_engine
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.db import make_engine, make_session_factory
+from mangxanh.domains.accounts.service import create_user
+from mangxanh.domains.actions import service as actions
+from mangxanh.domains.actions.letters import Letterhead
+from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.service import record_decision
+from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.models import StoredItem
+from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.sources.models import Source
 from tests.conftest import SHARED_DATA, missing_service
 from tests.domains.test_source_runner import site  # noqa: F401 - fixture
 from tests.live_server import free_port, mangxanh_run
@@ -169,6 +180,29 @@ def department(tmp_path: Path, site: str) -> Department:  # noqa: F811 - the fix
     return Department(home, env)
 
 
+def _a_sent_request(department: Department, analysis: Analysis, taxonomy: Taxonomy) -> int:
+    """What the requests' examples need: a takedown request sent to the partner source the documents made."""
+    settings = Settings(var_dir=department.home / "var", database_url=department.env["MANGXANH_DATABASE_URL"])
+    engine = make_engine(settings.effective_database_url)
+    with make_session_factory(engine, audit_key=settings.effective_audit_key())() as s:
+        analyst, supervisor = (create_user(s, username=name, password="một mật khẩu đủ dài", display_name=name,
+                                           role=role) for name, role in (("ha", "analyst"), ("duc", "supervisor")))
+        partner = s.get_one(Source, department.sources["api"])
+        ingest(s, source=partner, analysis=analysis, items=[RawItem(
+            platform="facebook", external_id="fb_2001", text="bọn parky cút về quê",
+            url="https://www.facebook.com/trang.vi.du/posts/2001")])
+        case = s.scalars(select(Case).join(StoredItem).where(StoredItem.external_id == "fb_2001")).one()
+        record_decision(s, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                        legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền.")
+        action = actions.draft_action(s, user=analyst, case_id=case.id, kind="request_takedown", taxonomy=taxonomy)
+        actions.approve(s, user=supervisor, action_id=action.id)
+        actions.issue_letter(s, user=supervisor, action_ids=[action.id], taxonomy=taxonomy,
+                             letterhead=Letterhead.from_settings(settings))
+        s.commit()
+    engine.dispose()
+    return action.id
+
+
 def _rewrite(argv: list[str], department: Department, site_url: str) -> list[str]:
     """What cannot be the same here: example addresses, earlier sources' ids, the shared data folder."""
     addresses = {"https://example.vn/rss": f"{site_url}/feed.xml", "https://x.vn/rss": f"{site_url}/feed.xml",
@@ -184,7 +218,7 @@ def _rewrite(argv: list[str], department: Department, site_url: str) -> list[str
 
 
 def test_the_documented_commands_work_in_a_fresh_department(
-    department: Department, site: str,  # noqa: F811 - the fixture
+    department: Department, site: str, analysis: Analysis, taxonomy: Taxonomy,  # noqa: F811 - the fixture
 ) -> None:
     commands = [c for c in documented_commands() if STAGES.get(c.key) is not None and not _scale_out(c)]
     seen: set[tuple[str, ...]] = set()
@@ -212,7 +246,8 @@ def test_the_documented_commands_work_in_a_fresh_department(
             assert json.loads(result.stdout)["findings"]
     assert department.token.startswith("mx_")
     # The shell would expand $MANGXANH_TOKEN; the example server is the one started here.
-    env = {**department.env, "MANGXANH_TOKEN": department.token}
+    request_id = _a_sent_request(department, analysis, taxonomy)
+    env = {**department.env, "MANGXANH_TOKEN": department.token, "REQUEST_ID": str(request_id)}
 
     def expanded(word: str) -> str:
         return re.sub(r"\$(\w+)", lambda m: env.get(m.group(1), ""), word)
@@ -224,7 +259,12 @@ def test_the_documented_commands_work_in_a_fresh_department(
             result = subprocess.run(argv, cwd=department.home, capture_output=True, text=True, timeout=120, env=env)
             assert result.returncode == 0, f"{command.where}\n{result.stderr}"
             answer = json.loads(result.stdout)
-            assert answer["received"] == 2 and answer["refused"] == 0, answer
+            if any(word.endswith("/api/v1/items") for word in argv):
+                assert answer["received"] == 2 and answer["refused"] == 0, answer
+            elif any(word.endswith("/answer") for word in argv):
+                assert answer["state"] == "done", answer
+            else:
+                assert [r["id"] for r in answer.get("requests", ())] == [request_id], (argv, answer)
 
 
 @pytest.mark.postgres

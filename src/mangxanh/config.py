@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     # How long a request waits for a busy database (SQLite's write lock, a PostgreSQL row lock)
     # before it is answered 503 with Retry-After, instead of waiting without bound.
     db_busy_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    # Official letters (Decree 30/2020 layout): the letterhead, the number's symbol, who signs, who
+    # gets copies. Lines are separated by "|". The issuing body defaults to the agency's name.
+    letter_parent_body: str = "UBND THÀNH PHỐ HÀ NỘI"
+    letter_issuing_body: str = ""
+    letter_symbol: str = Field(default="SKHCN-TTĐT", pattern=r"^[^\s/]{2,40}$")
+    letter_place: str = "Hà Nội"
+    letter_signer_title: str = "KT. GIÁM ĐỐC|PHÓ GIÁM ĐỐC"
+    letter_signer_name: str = ""
+    letter_contact: str = ""
+    letter_copies: str = "Giám đốc Sở (để báo cáo)"
     # Fetching feeds and pages. Private, loopback and link-local addresses are refused unless
     # allowed (tests serve on localhost; a deployment fetching an intranet mirror may need it).
     allow_private_fetch: bool = False

@@ -12,6 +12,7 @@ that running the same work again can cure.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -126,6 +127,18 @@ AUDIT_KEY = "mangxanh.audit_key"
 def make_session_factory(engine: Engine, *, audit_key: bytes | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``audit_key`` travels with each, for the services that sign the audit trail."""
     return sessionmaker(bind=engine, expire_on_commit=False, info={AUDIT_KEY: audit_key} if audit_key else {})
+
+
+def lock(session: Session, name: str) -> None:
+    """Make the transactions that take the lock ``name`` go one after another until each ends.
+
+    For work that reads the last number of something and writes the next (a chain's head, a
+    year's letters): two transactions would otherwise both read N and both write N + 1. On
+    PostgreSQL an advisory lock on the name's hash; SQLite's write transactions never overlap.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
 
 def read_only(session: Session) -> Session:

@@ -2,7 +2,8 @@
 
 from mangxanh.db import Base
 from mangxanh.domains.accounts.models import LoginAttempt, User
-from mangxanh.domains.audit.models import CaseEvent
+from mangxanh.domains.actions.models import ActionCheck, Letter, OutwardAction
+from mangxanh.domains.audit.models import AuditAnchor, AuditAnchorHead, AuditCheck, AuditEvent, CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.rulebook.models import RulesVersion
@@ -10,5 +11,6 @@ from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Case", "CaseEvent", "Decision", "LoginAttempt", "RulesVersion", "Source", "SourceRun",
+__all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Case",
+           "CaseEvent", "Decision", "Letter", "LoginAttempt", "OutwardAction", "RulesVersion", "Source", "SourceRun",
            "StoredFinding", "StoredItem", "User", "metadata"]

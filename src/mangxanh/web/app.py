@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,10 +38,11 @@ from mangxanh.web.deps import (
     shared_analysis,
 )
 from mangxanh.web.labels import error_message
-from mangxanh.web.routes import api, auth, case_work, cases, rules, sources
+from mangxanh.web.routes import actions, api, api_requests, auth, case_work, cases, rules, sources
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
+from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
 
 # Seconds a client is asked to wait before sending again a request the database was too busy for.
@@ -73,8 +75,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         if scheduler:
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
                                      policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK,
-                                     upkeep=lambda: upkeep_if_due(app.state.sessions,
-                                                                  anchor_file=settings.audit_anchor_file))
+                                     upkeep=lambda: upkeep(app.state.sessions, settings))
             runner.start()
         if freeze_heap:
             freeze_long_lived()
@@ -116,9 +117,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(case_work.router)
+    app.include_router(actions.router)
     app.include_router(sources.router)
     app.include_router(rules.router)
     app.include_router(api.router)
+    app.include_router(api_requests.router)
 
     _install_error_pages(app)
 
@@ -131,6 +134,12 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+def upkeep(factory: sessionmaker[Session], settings: Settings) -> None:
+    """The embedded scheduler's housekeeping each tick: seal and check the audit trail, re-check requests."""
+    upkeep_if_due(factory, anchor_file=settings.audit_anchor_file)
+    recheck_due(factory, policy=FetchPolicy.from_settings(settings))
 
 
 def _install_error_pages(app: FastAPI) -> None:

@@ -18,6 +18,7 @@ from mangxanh.db import read_only, unit_of_work
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import Action, PermissionRefused, allowed, require
 from mangxanh.domains.accounts.service import get_user
+from mangxanh.domains.actions.letters import Letterhead
 from mangxanh.domains.audit.service import latest_check
 from mangxanh.domains.cases.work import record_refusal
 from mangxanh.domains.content.service import Analysis, default_analysis
@@ -102,6 +103,11 @@ def permitted(action: Action) -> Callable[..., User]:
         return user
 
     return signed_in_and_allowed
+
+
+def letterhead(request: Request) -> Letterhead:
+    """The department's letterhead and signer, from the settings."""
+    return Letterhead.from_settings(request.app.state.settings)
 
 
 def fetch_policy(request: Request) -> FetchPolicy:

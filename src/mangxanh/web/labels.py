@@ -46,10 +46,62 @@ def action_labels() -> dict[str, str]:
         "unassign": _("give a case back to the queue"),
         "set_district": _("route a case to a district"),
         "merge": _("merge duplicate cases"),
+        "draft_action": _("draft an outward action"),
+        "approve_action": _("approve an outward action"),
+        "send_action": _("issue a letter and send an action"),
+        "record_answer": _("record a recipient's answer"),
         "manage_sources": _("manage sources and API tokens"),
         "edit_rules": _("edit the rules"),
         "manage_users": _("manage accounts"),
         "read_audit": _("read the audit trail"),
+    }
+
+
+def action_state_labels() -> dict[str, str]:
+    """A label for every state of an outward action (core.workflow.actions.ActionState)."""
+    return {
+        "drafted": _("Drafted, awaiting approval"),
+        "approved": _("Approved, to be sent"),
+        "rejected": _("Rejected"),
+        "withdrawn": _("Withdrawn"),
+        "sent": _("Sent, awaiting the answer"),
+        "acknowledged": _("Acknowledged by the recipient"),
+        "done": _("Done"),
+        "refused": _("Refused by the recipient"),
+        "no_answer": _("No answer by the deadline"),
+    }
+
+
+def action_move_labels() -> dict[str, str]:
+    """The steps of an outward action (core.workflow.actions.ACTION_MOVES)."""
+    return {
+        "approve": _("Approve"),
+        "reject": _("Send back"),
+        "withdraw": _("Withdraw"),
+        "send": _("Issue the letter and send"),
+        "acknowledge": _("Acknowledged"),
+        "complete": _("Done"),
+        "refuse": _("Refused"),
+        "expire": _("No answer by the deadline"),
+    }
+
+
+def check_labels() -> dict[str, str]:
+    """What a re-check of the content found (worker.rechecks)."""
+    return {
+        "removed": _("Checked again: the content is gone."),
+        "present": _("Checked again: the content is still there."),
+        "unreachable": _("Checked again: the address could not be reached."),
+    }
+
+
+def answer_labels() -> dict[str, str]:
+    """The answers a recipient may give (actions.service.ANSWERS)."""
+    return {
+        "acknowledged": _("Acknowledged"),
+        "done": _("Done: content removed, account locked, fine paid"),
+        "refused": _("Refused"),
+        "no_answer": _("No answer by the deadline"),
     }
 
 
@@ -64,6 +116,13 @@ def event_labels() -> dict[str, str]:
         "assigned": _("Case assigned"),
         "unassigned": _("Case given back to the queue"),
         "district_set": _("District set"),
+        "action_drafted": _("Action drafted"),
+        "action_approved": _("Action approved"),
+        "action_rejected": _("Action rejected"),
+        "action_withdrawn": _("Action withdrawn"),
+        "action_sent": _("Letter issued, action sent"),
+        "action_answered": _("Answer recorded"),
+        "action_checked": _("Content checked again"),
         "viewed": _("Case viewed"),
     }
 
@@ -83,13 +142,15 @@ def audit_labels() -> dict[str, str]:
         "token_revoked": _("API token revoked"),
         "user_created": _("Account created"),
         "audit_checked": _("Audit trail verified"),
+        "letter_downloaded": _("Letter downloaded"),
     }
 
 
 def error_message(exc: MangXanhError) -> str:
     """The error in the user's language, with workflow codes shown by their labels."""
     # Which labels a parameter's codes are shown with, by the parameter's name in the messages.
-    tables = {"status": status_labels(), "transition": transition_labels(), "action": action_labels()}
+    tables = {"status": status_labels(), "transition": transition_labels(), "action": action_labels(),
+              "state": action_state_labels(), "move": action_move_labels()}
     text = _(exc.message)
     params = {key: tables.get(key, {}).get(str(value), value) for key, value in exc.params.items()}
     return text.format(**params) if params else text

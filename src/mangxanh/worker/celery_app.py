@@ -30,6 +30,7 @@ INGEST_BATCH = "mangxanh.ingest_batch"
 RUN_SOURCE = "mangxanh.run_source"
 SCHEDULE_SOURCES = "mangxanh.schedule_sources"
 AUDIT_UPKEEP = "mangxanh.audit_upkeep"
+RECHECK_REQUESTS = "mangxanh.recheck_requests"
 
 # Beat asks the database which sources are due this often; each source keeps its own interval.
 SCHEDULE_EVERY_S = 60.0
@@ -77,7 +78,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue=INGEST_QUEUE,
         task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE},
-                     AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}},
+                     AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}, RECHECK_REQUESTS: {"queue": SOURCES_QUEUE}},
         beat_schedule={
             "due-sources": {
                 "task": SCHEDULE_SOURCES,
@@ -90,6 +91,12 @@ def make_celery(settings: Settings) -> Celery:
                 "task": AUDIT_UPKEEP,
                 "schedule": SCHEDULE_EVERY_S,
                 "options": {"expires": SCHEDULE_EVERY_S - 5},
+            },
+            # Sent takedown requests: is the content still there? Each is fetched again every 6 hours.
+            "recheck-requests": {
+                "task": RECHECK_REQUESTS,
+                "schedule": 10 * SCHEDULE_EVERY_S,
+                "options": {"expires": 10 * SCHEDULE_EVERY_S - 5},
             },
         },
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),

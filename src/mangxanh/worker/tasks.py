@@ -39,6 +39,7 @@ from mangxanh.errors import NotFound
 from mangxanh.worker import celery_app as names
 from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.dispatch import enqueue_due_sources
+from mangxanh.worker.rechecks import recheck_due
 
 log = logging.getLogger("mangxanh.worker")
 
@@ -209,8 +210,18 @@ def audit_upkeep(task: Task) -> None:
         log.info("audit trail verified: %d records, %d problems", done.checked.records, done.checked.problem_count)
 
 
+def recheck_requests(task: Task) -> int:
+    """Beat's tick for sent requests: fetch again what they asked to remove, where a check is due."""
+    state = runtime()
+    checked = recheck_due(state.factory, policy=state.policy)
+    if checked:
+        log.info("re-checked %d sent requests", checked)
+    return checked
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
-                           (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep)):
+                           (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep),
+                           (names.RECHECK_REQUESTS, recheck_requests)):
         app.task(name=name, bind=True)(function)

@@ -30,6 +30,10 @@ class Action(StrEnum):
     UNASSIGN = "unassign"
     SET_DISTRICT = "set_district"
     MERGE = "merge"
+    DRAFT_ACTION = "draft_action"
+    APPROVE_ACTION = "approve_action"
+    SEND_ACTION = "send_action"
+    RECORD_ANSWER = "record_answer"
     MANAGE_SOURCES = "manage_sources"
     EDIT_RULES = "edit_rules"
     MANAGE_USERS = "manage_users"
@@ -56,6 +60,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.UNASSIGN: frozenset({_S, _N, _D}),
     Action.SET_DISTRICT: frozenset({_S, _N}),
     Action.MERGE: frozenset({_S, _N}),
+    Action.DRAFT_ACTION: _CASE_WORKERS,
+    # Four eyes: a supervisor approves what someone else drafted (the service refuses one's own draft).
+    Action.APPROVE_ACTION: frozenset({_S}),
+    # Issuing the department's letters, numbered in its register.
+    Action.SEND_ACTION: frozenset({_S, _N}),
+    Action.RECORD_ANSWER: _CASE_WORKERS,
     # Administrators run the platform, not cases (separation of duties).
     Action.MANAGE_SOURCES: frozenset({_A, _S}),
     Action.EDIT_RULES: frozenset({_A, _S}),

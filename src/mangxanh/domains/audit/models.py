@@ -31,6 +31,13 @@ class CaseEventKind(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
     DISTRICT_SET = "district_set"
+    ACTION_DRAFTED = "action_drafted"
+    ACTION_APPROVED = "action_approved"
+    ACTION_REJECTED = "action_rejected"
+    ACTION_WITHDRAWN = "action_withdrawn"
+    ACTION_SENT = "action_sent"
+    ACTION_ANSWERED = "action_answered"
+    ACTION_CHECKED = "action_checked"
     # Views were case events before the access log existed; old histories keep them.
     VIEWED = "viewed"
 
@@ -50,6 +57,7 @@ class AuditKind(StrEnum):
     TOKEN_REVOKED = "token_revoked"  # noqa: S105 - a kind of event, not a secret
     USER_CREATED = "user_created"
     AUDIT_CHECKED = "audit_checked"
+    LETTER_DOWNLOADED = "letter_downloaded"
 
 
 class CaseEvent(Base):

@@ -6,16 +6,15 @@ action they record, so an action and its record are committed together or not at
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from mangxanh.db import utcnow
+from mangxanh.db import lock, utcnow
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.chain import GENESIS, KEYED_VERSION, digest, session_key
 from mangxanh.domains.audit.models import AuditCheck, AuditEvent, AuditKind, CaseEvent, CaseEventKind
@@ -122,18 +121,6 @@ def record_event(
     writer.write()
 
 
-def _lock_stream(session: Session, stream: str) -> None:
-    """Make appends to one stream of the log take turns until the transaction ends (PostgreSQL).
-
-    Two transactions would otherwise both read head N and both write N + 1; the second would fail
-    on the (stream, seq) key. An advisory lock on the stream's name makes it wait and then read
-    the first one's entry instead. SQLite's write transactions never overlap, so nothing is needed.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        lock_id = int.from_bytes(hashlib.sha256(stream.encode("utf-8")).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
-
-
 def record_audit(
     session: Session, *, kind: AuditKind, stream: str, actor: User | None = None, case_id: int | None = None,
     subject: str | None = None, address: str | None = None, data: Mapping[str, Any] | None = None,
@@ -141,7 +128,8 @@ def record_audit(
 ) -> int:
     """Append an entry to one stream of the audit log, chained to the stream's last entry; returns its id."""
     key = session_key(session)
-    _lock_stream(session, stream)
+    # Appends to one stream take turns: two would otherwise both read head N and both write N + 1.
+    lock(session, f"audit:{stream}")
     head = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
                            .order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)

@@ -5,20 +5,24 @@ What each check catches, with write access to the database but not to the audit 
 - a deleted or inserted event, or renumbered ones: the numbers or the links break;
 - the last events of a case cut off, or all of them: the chain is shorter than an anchor sealed it;
 - an anchor deleted or edited: the anchors' own chain or the anchor file outside the database;
-- a decision deleted or edited: its row no longer matches the decision event that recorded it.
+- a decision deleted or edited: its row no longer matches the decision event that recorded it;
+- a letter's stored DOCX or PDF replaced, or a letter made up: its SHA-256 is not the one the
+  "sent" event recorded, or no event records it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from mangxanh.core.analysis.types import msgid
+from mangxanh.domains.actions.models import Letter
 from mangxanh.domains.audit import anchors
 from mangxanh.domains.audit.chain import GENESIS, KEYED_VERSION, LEGACY_VERSION, digest, matches, session_key
 from mangxanh.domains.audit.models import AuditAnchor, AuditEvent, CaseEvent, CaseEventKind
@@ -63,6 +67,12 @@ def _case(case_id: int | str) -> Place:
 
 def _decision(decision_id: int) -> Place:
     return msgid("decision {id}"), {"id": decision_id}
+
+
+def _letter(letter: Letter | int) -> Place:
+    if isinstance(letter, int):
+        return msgid("letter {id}"), {"id": letter}
+    return msgid("letter {number} of {year}"), {"number": letter.number, "year": letter.year}
 
 
 def _anchor(anchor_id: object) -> Place:
@@ -133,6 +143,34 @@ def check_decisions(decisions: Iterable[Decision], decision_events: Iterable[Cas
     return None
 
 
+def check_letters(letters: Iterable[Letter], sent_events: Iterable[CaseEvent], *, every_letter: bool
+                  ) -> Problem | None:
+    """Each letter a "sent" event names must be there with the bytes it recorded (and, over the whole
+    trail, each letter must be named by one): a file replaced afterwards, or slipped in, shows."""
+    recorded = {e.after["letter_id"]: e.after for e in sent_events
+                if e.after and isinstance(e.after.get("letter_id"), int)}  # sent without a letter: none
+    for letter in letters:
+        after = recorded.pop(letter.id, None)
+        if after is None:
+            if every_letter:
+                return Problem((_letter(letter),), msgid("no event of a case's history records it"))
+            continue
+        if (hashlib.sha256(letter.pdf).hexdigest(), hashlib.sha256(letter.docx).hexdigest(), letter.number) != (
+                after.get("pdf_sha256"), after.get("docx_sha256"), after.get("letter_number")):
+            return Problem((_letter(letter),), msgid("its file is not the one that was sent"))
+    for letter_id in sorted(recorded):
+        return Problem((_letter(letter_id),), msgid("its event is there but the letter is gone"))
+    return None
+
+
+def _letters_named(session: Session, sent_events: Sequence[CaseEvent]) -> list[Letter]:
+    ids = {e.after["letter_id"] for e in sent_events if e.after and isinstance(e.after.get("letter_id"), int)}
+    if not ids:
+        return []
+    return list(session.scalars(select(Letter).where(Letter.id.in_(ids))
+                                .options(undefer(Letter.pdf), undefer(Letter.docx))))
+
+
 @dataclass(frozen=True, slots=True)
 class ChainCheck:
     """A case's history, checked: how many events, and the first problem found."""
@@ -154,6 +192,9 @@ def verify_case_history(session: Session, *, case_id: int, events: Sequence[Case
     if problem is None:
         decisions = session.scalars(select(Decision).where(Decision.case_id == case_id))
         problem = check_decisions(decisions, [e for e in events if e.kind == CaseEventKind.DECISION])
+    if problem is None:
+        sent = [e for e in events if e.kind == CaseEventKind.ACTION_SENT]
+        problem = check_letters(_letters_named(session, sent), sent, every_letter=False)
     if problem is None:
         return ChainCheck(True, count)
     return ChainCheck(False, count, problem.seq, problem)
@@ -212,7 +253,7 @@ def _grouped(rows: Iterable[tuple[str, Link]]) -> Iterator[tuple[str, list[Link]
 
 
 def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
-    """Check every chain, every anchor and every decision; the first problems are reported."""
+    """Check every chain, every anchor, every decision and letter; the first problems are reported."""
     key = session_key(session)
     report = TrailReport()
     sealed = anchors.sealed_heads(session)
@@ -245,6 +286,7 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
                                                                    "and are gone"), {"first": 1, "last": head.seq})))
     _check_cases_have_histories(session, seen, report)
     _check_all_decisions(session, report)
+    _check_all_letters(session, report)
     _check_anchors(session, key, anchor_file, report)
     return report
 
@@ -266,6 +308,16 @@ def _check_all_decisions(session: Session, report: TrailReport) -> None:
         problem = check_decisions(decisions.get(case_id, []), events.get(case_id, []))
         if problem is not None:
             report.add(problem.within(_case(case_id)))
+
+
+def _check_all_letters(session: Session, report: TrailReport) -> None:
+    sent = session.scalars(select(CaseEvent).where(CaseEvent.kind == CaseEventKind.ACTION_SENT.value)).all()
+    # Letters one at a time: a year's files do not all fit in memory at once.
+    letters = session.scalars(select(Letter).order_by(Letter.id).options(undefer(Letter.pdf), undefer(Letter.docx))
+                               .execution_options(yield_per=50))
+    problem = check_letters(letters, sent, every_letter=True)
+    if problem is not None:
+        report.add(problem)
 
 
 def _check_anchors(session: Session, key: bytes, anchor_file: Path | None, report: TrailReport) -> None:

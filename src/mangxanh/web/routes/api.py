@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -40,7 +39,7 @@ from mangxanh.web.deps import INGEST_LOCK, shared_analysis
 MAX_REASON_CHARS = 300
 
 
-async def _answer_language(request: Request) -> None:
+async def answer_language(request: Request) -> None:
     """Answer in the first language of Accept-Language that we have, else as the console does.
 
     Async on purpose: it runs in the request's task, whose context the threads that run the other
@@ -64,7 +63,7 @@ async def _answer_language(request: Request) -> None:
             return
 
 
-router = APIRouter(prefix="/api/v1", tags=["Push API"], dependencies=[Depends(_answer_language)])
+router = APIRouter(prefix="/api/v1", tags=["Push API"], dependencies=[Depends(answer_language)])
 bearer = HTTPBearer(
     auto_error=False, scheme_name="PartnerToken",
     description="A token issued for one source in the console (Sources → API tokens), starting with `mx_`.",
@@ -83,11 +82,11 @@ def partner_token(
         raise HTTPException(401, detail=_("An API token is needed: send it as 'Authorization: Bearer <token>'."),
                             headers={"WWW-Authenticate": "Bearer"})
     with unit_of_work(request.app.state.sessions) as session:
-        _checked_source(session, credentials.credentials)
+        checked_source(session, credentials.credentials)
     return credentials.credentials
 
 
-def _checked_source(session: Session, token: str) -> tuple[ApiToken, Source]:
+def checked_source(session: Session, token: str) -> tuple[ApiToken, Source]:
     try:
         return authenticate(session, token)
     except Forbidden as exc:
@@ -194,7 +193,7 @@ def push_items(
                 warm_campaigns(session, analysis=analysis)
             ahead = analyse_ahead(factory, delivered=delivered, analysis=analysis)
             with unit_of_work(factory) as session:
-                api_token, source = _checked_source(session, token)
+                api_token, source = checked_source(session, token)
                 report = take_in(session, source=source, delivered=delivered, refused=unreadable,
                                  analysis=analysis, started_at=started, ahead=ahead)
                 if report.received == len(report.refused):
@@ -214,14 +213,3 @@ def push_items(
         return JSONResponse(refused.model_dump(), status_code=422)
     return PushResult(received=len(records), added=report.added, updated=report.updated, unchanged=report.unchanged,
                       refused=len(report.refused), cases_opened=report.cases_opened, errors=_errors(report.refused))
-
-
-@router.get("/openapi.json", include_in_schema=False)
-def partner_schema(request: Request) -> JSONResponse:
-    """The OpenAPI schema of this API alone, without the console's pages, for partners' tools."""
-    schema: dict[str, Any] | None = getattr(request.app.state, "partner_openapi", None)
-    if schema is None:
-        schema = get_openapi(title="Mạng Xanh push API", version="1", routes=router.routes,
-                             description="Partners push posts and comments to Mạng Xanh. Guide: docs/push-api.md.")
-        request.app.state.partner_openapi = schema
-    return JSONResponse(schema)

@@ -10,20 +10,33 @@ from sqlalchemy.orm import Session
 
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
+from mangxanh.core.workflow.actions import ActionState, action_moves
 from mangxanh.db import unit_of_work
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import TRANSITION_ACTIONS, Action, PermissionRefused, allowed
+from mangxanh.domains.actions.kinds import DEADLINE_HOURS, KINDS
+from mangxanh.domains.actions.service import actions_of, kind_of, overdue
 from mangxanh.domains.audit.models import CaseEventKind
 from mangxanh.domains.audit.service import access_summary
 from mangxanh.domains.audit.verify import read_history
 from mangxanh.domains.cases import service as cases
+from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
 from mangxanh.domains.cases.work import access_case, colleagues
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.errors import Conflict, InvalidTransition, MangXanhError
+from mangxanh.i18n import current_language
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
-from mangxanh.web.labels import audit_labels, error_message, event_labels, status_labels, transition_labels
+from mangxanh.web.labels import (
+    action_state_labels,
+    answer_labels,
+    audit_labels,
+    error_message,
+    event_labels,
+    status_labels,
+    transition_labels,
+)
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -79,6 +92,14 @@ def case_page(
     return render_case(request, session, tax, user, case.id)
 
 
+def _kinds_for(tax: Taxonomy, case: Case) -> list[tuple[str, str, bool]]:
+    """The actions the case's category allows: code, label, and whether it goes out (four eyes)."""
+    decided = case.decisions[-1].category if case.decisions else case.category
+    lang = current_language.get()
+    return [(a.code, a.name_vi if lang == "vi" else a.name_en, kind_of(a.code).outward)
+            for a in tax.category(decided).actions if a.code in KINDS]
+
+
 def refused_or_invalid(request: Request, session: Session, tax: Taxonomy, user: User, case_id: int,
                        exc: MangXanhError, *, form: dict[str, str] | None = None) -> Response:
     """The case page again with the reason a form was not taken; a refusal is kept in the audit log."""
@@ -110,6 +131,9 @@ def render_case(
             t.name == "decide" for t in allowed_transitions(CaseStatus(case.status), include_decision=True)),
         "can": {action.value: allowed(user, action) for action in Action},
         "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
+        "actions": actions_of(session, case.id), "action_kinds": _kinds_for(tax, case),
+        "deadlines": DEADLINE_HOURS, "overdue": overdue, "moves": action_moves, "state_of": ActionState,
+        "action_states": action_state_labels(), "answers": answer_labels(),
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
         "audit_labels": audit_labels(),
         "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,

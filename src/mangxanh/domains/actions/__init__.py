@@ -1,0 +1,1 @@
+"""Outward actions: takedown and lock requests, referrals, suspensions, fines; their letters and answers."""
