@@ -5,10 +5,10 @@ Usage: .venv/bin/python benchmarks/volume_data.py --database-url URL [--items N]
 Used by bench_queue.py (and runnable alone). It writes into an empty, migrated database:
 
 - ``--items`` items (default 1,000,000) under 20 sources, texts drawn from the demo posts with a
-  numbered suffix (so no two are equal), a raw payload like an export line's (~0.5 kB), published
-  over the last 400 days;
-- 1.5 findings per item on average (0–3, distinct detectors), each case's item having at least
-  one finding over the threshold that points at its case;
+  numbered suffix (so no two are equal), published over the last 400 days, each with its first
+  capture (text, metadata and the export line's record, ~0.5 kB, digest computed as ingestion does);
+- 1.5 findings per item on average (0–3, distinct detectors) on that capture, each case's item having
+  at least one finding over the threshold that points at its case;
 - ``--cases`` cases (default 100,000) on distinct items, in every state in the proportions of a
   working queue (about 55 % open), every category and severity, priorities 0–100 and deadlines
   around now; decisions for the decided ones;
@@ -33,12 +33,16 @@ from typing import Any
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
+from mangxanh.core.items import RawItem
 from mangxanh.core.taxonomy import load_taxonomy
 from mangxanh.db import AUDIT_KEY, make_engine
 from mangxanh.demo.loader import demo_file_text
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit import anchors
 from mangxanh.domains.audit.service import CaseHistoryWriter
+from mangxanh.domains.cases.service import capture_binding
+from mangxanh.domains.evidence.captures import capture_columns
+from mangxanh.domains.sources.models import Source
 from mangxanh.domains.tables import metadata
 
 DETECTORS = ("lexicon", "toxicity", "personal_data", "child_safety", "scam", "impersonation", "illegal_trade",
@@ -109,6 +113,8 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
 
 # The benchmarks sign the trail with this key (a scratch database; never a deployment's key).
 BENCH_AUDIT_KEY = b"mangxanh-benchmark-audit-key"
+PROCESS = "benchmarks/volume_data.py"
+TABLES = ("sources", "users", "items", "captures", "findings", "cases", "case_events", "decisions")
 
 
 def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: int = 287,
@@ -128,7 +134,7 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
     demo = [json.loads(line) for line in demo_file_text().splitlines()]
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
-    counts = dict.fromkeys(("sources", "users", "items", "findings", "cases", "case_events", "decisions"), 0)
+    counts = dict.fromkeys(TABLES, 0)
 
     copier.write(tables["sources"], [
         {"id": i, "name": f"Nguồn {i}", "kind": "jsonl_export", "url": None, "config": {}, "is_active": True,
@@ -144,6 +150,11 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
     step = max(1, items // cases)
     case_items = {1 + k * step: k + 1 for k in range(cases)}
 
+    sources = [Source(id=i, kind="jsonl_export") for i in range(1, 21)]
+    # Capture i is item i's first: the findings, openings and decisions below point at it by that id.
+    digests: dict[int, str] = {}
+    captures: list[dict[str, Any]] = []
+
     def item_rows() -> Iterator[dict[str, Any]]:
         for item_id in range(1, items + 1):
             record = demo[item_id % len(demo)]
@@ -151,20 +162,33 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
             external_id = f"vol-{item_id}"
             body = f"{record['text']} (#{item_id})"
             raw = {**record, "external_id": external_id, "text": body}
+            source = sources[item_id % 20]
+            capture = capture_columns(RawItem(
+                platform=record["platform"], external_id=external_id, text=body, kind=record.get("kind") or "post",
+                url=record.get("url"), author=record.get("author"), author_handle=record.get("author_handle"),
+                published_at=published, reactions=record.get("reactions") or 0, shares=record.get("shares") or 0,
+                comments=record.get("comments") or 0, author_followers=record.get("author_followers") or 0,
+                raw=raw), seq=1, source=source, captured_at=published, process=PROCESS)
+            captures.append({"id": item_id, "item_id": item_id, **capture})
+            if item_id in case_items:
+                digests[item_id] = capture["sha256"]
             yield {
-                "id": item_id, "source_id": 1 + item_id % 20, "natural_key": f"{record['platform']}:{external_id}",
+                "id": item_id, "source_id": source.id, "natural_key": f"{record['platform']}:{external_id}",
                 "platform": record["platform"], "external_id": external_id, "kind": record.get("kind") or "post",
                 "parent_external_id": None, "url": record.get("url"), "author": record.get("author"),
                 "author_handle": record.get("author_handle"), "text": body, "published_at": published,
                 "fetched_at": published, "reactions": record.get("reactions") or 0,
                 "shares": record.get("shares") or 0, "comments": record.get("comments") or 0,
-                "author_followers": record.get("author_followers") or 0, "raw": raw,
+                "author_followers": record.get("author_followers") or 0,
                 "content_hash": f"{item_id:064x}", "cluster_id": None, "analysed_at": published,
             }
 
     for chunk in _chunks(item_rows()):
         copier.write(tables["items"], chunk)
         counts["items"] += len(chunk)
+        copier.write(tables["captures"], captures)
+        counts["captures"] += len(captures)
+        captures.clear()
     print(f"  items: {counts['items']:,} ({time.perf_counter() - started:.0f} s)", flush=True)
 
     statuses = [s for s, _ in STATUS_SHARES]
@@ -196,7 +220,8 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
                 strong = case_id is not None and position == 0
                 category = case_category[case_id] if strong and case_id is not None else rng.choice(categories).code
                 yield {
-                    "id": finding_id, "item_id": item_id, "case_id": case_id if strong else None,
+                    "id": finding_id, "item_id": item_id, "capture_id": item_id,
+                    "case_id": case_id if strong else None,
                     "category": category, "score": round(rng.uniform(0.5, 1.0) if strong else rng.uniform(0, 0.5), 4),
                     "spans": [[0, 5]], "detector": detector, "detector_version": "1",
                     "explanation": "", "explanation_params": {}, "created_at": now,
@@ -219,11 +244,13 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
     staff = [User(id=i) for i in range(1, 11)]
     for row in case_rows:
         case_id = row["id"]
+        # Openings, findings and decisions bind the capture they rest on, as ingestion writes them.
+        evidence = capture_binding(row["item_id"], digests[row["item_id"]])
         writer.append(case_id=case_id, kind="opened", after={
             "category": row["category"], "severity": row["severity"], "priority": row["priority"],
-            "route": row["route"], "due_at": row["due_at"].isoformat()})
+            "route": row["route"], "due_at": row["due_at"].isoformat(), **evidence})
         writer.append(case_id=case_id, kind="finding_added", after={
-            "finding_id": 0, "category": row["category"], "score": 0.9, "detector": "lexicon"})
+            "finding_id": 0, "category": row["category"], "score": 0.9, "detector": "lexicon", **evidence})
         views_here = EVENTS_OF_BIG_CASE - 2 if case_id == 1 else rng.randrange(*views)
         for _ in range(views_here):
             writer.append(case_id=case_id, kind="viewed", actor=rng.choice(staff))
@@ -234,11 +261,12 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
             if kind == "decision":
                 decision = {"id": len(decisions) + 1, "case_id": case_id, "decided_by_id": 1,
                             "category": row["category"], "legal_basis": "decision-874-2021", "action": "warn",
-                            "note": "Vi phạm Bộ Quy tắc ứng xử.", "created_at": now}
+                            "note": "Vi phạm Bộ Quy tắc ứng xử.", "created_at": now,
+                            "capture_id": row["item_id"]}
                 decisions.append(decision)
                 # The decision event binds the decision's row, as record_decision writes it.
                 after |= {"category": decision["category"], "legal_basis": decision["legal_basis"],
-                          "action": decision["action"], "decision_id": decision["id"]}
+                          "action": decision["action"], "decision_id": decision["id"], **evidence}
                 note = decision["note"]
             writer.append(case_id=case_id, kind=kind, actor=staff[0], before={"status": before}, after=after,
                           note=note)
@@ -258,7 +286,7 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
 
     if copier.postgres:
         # Explicit ids went in: move each sequence past them.
-        for name in ("sources", "users", "items", "findings", "cases", "case_events", "decisions"):
+        for name in TABLES:
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our names
                                  f"(SELECT coalesce(max(id), 1) FROM {name}))"))
     anchors.take_anchor(session)

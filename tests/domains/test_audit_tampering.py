@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker, undefer
 from tests.conftest import AUDIT_TEST_KEY
 
 from mangxanh.core.analysis.campaigns import CampaignIndex
+from mangxanh.core.evidence import canonical, capture_digest
 from mangxanh.core.items import RawItem
 from mangxanh.db import make_engine, make_session_factory, unit_of_work
 from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.audit import anchors
-from mangxanh.domains.audit.chain import canonical
 from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.audit.service import CASE_EVENT_FIELDS
 from mangxanh.domains.audit.verify import verify_case_history, verify_trail
@@ -33,9 +33,10 @@ from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.service import record_decision, transition_case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.sources.service import get_or_create_source
 
-APPEND_ONLY = ("case_events", "decisions", "audit_events", "audit_anchors", "audit_anchor_heads")
+APPEND_ONLY = ("case_events", "decisions", "audit_events", "audit_anchors", "audit_anchor_heads", "captures")
 
 
 @dataclass
@@ -162,6 +163,31 @@ def test_an_event_forged_at_the_end_shows(trail: Trail) -> None:
     assert on_page is not None and "does not match its signature" in on_page
 
 
+def test_edited_evidence_text_shows_even_with_its_digest_recomputed(trail: Trail) -> None:
+    """The capture the case rests on is rewritten, and its SHA-256 column with it (the digest is public)."""
+    with trail.factory() as session:
+        [capture] = session.scalars(select(Capture).options(undefer(Capture.meta))).all()
+        forged = replace_text(capture, "Bài viết bình thường, không có gì vi phạm.")
+    trail.sql("UPDATE captures SET text = :text WHERE id = :id", text=forged["text"], id=capture.id)
+    on_page, in_trail = trail.check()
+    assert on_page == f"capture 1 of item {capture.item_id}: its content is not what was captured"
+    assert in_trail == f"case {trail.case_id}, {on_page}"
+    trail.sql("UPDATE captures SET sha256 = :digest WHERE id = :id", digest=forged["sha256"], id=capture.id)
+    on_page, in_trail = trail.check()
+    assert on_page == f"capture 1 of item {capture.item_id}: its content is not what was captured"
+
+
+def test_edited_evidence_metadata_shows(trail: Trail) -> None:
+    trail.sql("UPDATE captures SET captured_at = :at", at=datetime(2026, 1, 1, tzinfo=UTC))
+    on_page, _in_trail = trail.check()
+    assert on_page is not None and "its content is not what was captured" in on_page
+
+
+def replace_text(capture: Capture, text: str) -> dict[str, str]:
+    document = {**capture.document(), "text": text}
+    return {"text": text, "sha256": capture_digest(document)}
+
+
 def test_a_deleted_anchor_shows(trail: Trail) -> None:
     trail.sql("DELETE FROM audit_anchor_heads")
     trail.sql("DELETE FROM audit_anchors")
@@ -176,8 +202,8 @@ def test_history_written_before_the_key_is_accepted_once_sealed(live_database_ur
     with unit_of_work(factory) as session:
         source = get_or_create_source(session, name="old", kind="jsonl_export")
         session.execute(text("INSERT INTO items (source_id, natural_key, platform, external_id, kind, text, "
-                             "fetched_at, reactions, shares, comments, author_followers, raw, content_hash) VALUES "
-                             "(:s, 'facebook:old', 'facebook', 'old', 'post', 'x', :at, 0, 0, 0, 0, '{}', 'h')"),
+                             "fetched_at, reactions, shares, comments, author_followers, content_hash) VALUES "
+                             "(:s, 'facebook:old', 'facebook', 'old', 'post', 'x', :at, 0, 0, 0, 0, 'h')"),
                         {"s": source.id, "at": datetime.now(UTC)})
         item_id = session.scalar(text("SELECT id FROM items"))
         session.execute(text("INSERT INTO cases (item_id, category, severity, priority, status, route, escalated, "

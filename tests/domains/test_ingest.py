@@ -91,16 +91,27 @@ def test_copies_of_one_text_share_a_campaign_cluster(session: Session, analysis:
     assert spread.size == 3 and len(spread.per_day) == 2 and spread.first_seen == PUBLISHED
 
 
-def test_an_edit_drops_stale_findings_but_keeps_case_evidence(session: Session, analysis: Analysis) -> None:
+def test_an_edit_is_a_new_capture_and_the_case_keeps_the_text_its_findings_were_made_on(
+    session: Session, analysis: Analysis,
+) -> None:
     from dataclasses import replace
+
+    from mangxanh.domains.evidence.captures import item_captures
 
     source = get_or_create_source(session, name="edits", kind="jsonl_export")
     strict = replace(analysis, threshold=0.99)  # nothing reaches a case: findings stay unattached
     ingest(session, source=source, items=[_raw("e1", "vcl thật")], analysis=strict)
     ingest(session, source=source, items=[_raw("e1", "Hôm nay trời đẹp thật")], analysis=strict)
-    assert _count(session, StoredFinding) == 0
+    assert _count(session, StoredFinding) == 0  # no case rested on the first text's findings
 
     ingest(session, source=source, items=[_raw("e2", "vcl thật")], analysis=analysis)
     ingest(session, source=source, items=[_raw("e2", "Hôm nay trời đẹp thật")], analysis=analysis)
-    evidence = session.scalars(select(StoredFinding)).all()
-    assert [f.category for f in evidence] == ["OFFENSIVE_LANG"] and evidence[0].case_id is not None
+    item = session.scalars(select(StoredItem).where(StoredItem.external_id == "e2")).one()
+    first, second = item_captures(session, item.id)
+    assert (first.seq, first.text, second.seq, second.text) == (1, "vcl thật", 2, "Hôm nay trời đẹp thật")
+    assert item.text == second.text and first.intact() and second.intact()
+    [evidence] = session.scalars(select(StoredFinding)).all()
+    # The finding points at the text it was made on: its span is "vcl" there, whatever the item says now.
+    assert (evidence.category, evidence.capture_id) == ("OFFENSIVE_LANG", first.id) and evidence.case_id
+    [(start, end)] = evidence.spans
+    assert first.text[start:end] == "vcl"

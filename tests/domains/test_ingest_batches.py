@@ -15,8 +15,11 @@ from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.evidence.captures import item_captures
 from mangxanh.domains.sources.service import get_or_create_source
 
+# What differs between two items by nature: the ids their events cite.
+BY_ID = ("finding_id", "capture_id", "capture_sha256")
 PUBLISHED = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 # Under 40 characters: no campaign cluster, so two copies get the same verdict whatever their order.
 HATEFUL = "đm thằng óc chó, bọn bắc kỳ"
@@ -40,6 +43,7 @@ def _stored(session: Session, item: StoredItem) -> dict[str, Any]:
     case = session.scalars(select(Case).where(Case.item_id == item.id)).one()
     findings = session.scalars(select(StoredFinding).where(StoredFinding.item_id == item.id)).all()
     events = history(session, case_id=case.id)
+    latest = item_captures(session, item.id)[-1]
     finding_ids = {f.id: f.category for f in findings}
     return {
         "item": {name: getattr(item, name) for name in columns},
@@ -49,10 +53,14 @@ def _stored(session: Session, item: StoredItem) -> dict[str, Any]:
         "case": (case.category, case.severity, case.priority, case.route, case.escalated, case.trace, case.status,
                  case.version, case.due_at - case.opened_at),
         "events": [(e.seq, e.kind, e.actor_id, e.before, e.note,
-                    {k: v for k, v in (e.after or {}).items() if k != "finding_id"}) for e in events],
+                    {k: v for k, v in (e.after or {}).items() if k not in BY_ID}) for e in events],
         # Each finding_added event cites a finding of this item, of the category it names.
         "cited": all(finding_ids.get((e.after or {}).get("finding_id")) == (e.after or {}).get("category")
                      for e in events if e.kind == "finding_added"),
+        # The opening and each finding rest on the item's newest capture, which the findings were made on.
+        "captured": {((e.after or {}).get("capture_id"), (e.after or {}).get("capture_sha256"))
+                     for e in events if e.kind in ("opened", "finding_added")} == {(latest.id, latest.sha256)}
+        and {f.capture_id for f in findings} == {latest.id},
         "chain_ok": verify_case_history(session, case_id=case.id).ok,
     }
 
@@ -64,7 +72,7 @@ def test_a_new_item_and_an_edited_one_store_the_same_rows(session: Session, anal
     assert (report.added, report.updated, report.cases_opened) == (1, 1, 2)
     edited, new = _stored(session, _item(session, "edited")), _stored(session, _item(session, "new"))
     assert edited == new
-    assert new["cited"] and new["chain_ok"] and new["analysed"]
+    assert new["cited"] and new["captured"] and new["chain_ok"] and new["analysed"]
     assert [e[1] for e in new["events"]] == ["opened", "finding_added", "finding_added", "finding_added"]
 
 
@@ -114,7 +122,9 @@ def test_case_histories_stay_chained_when_a_batch_adds_several_events_to_cases(
 ) -> None:
     source = get_or_create_source(session, name="chains", kind="jsonl_export")
     ingest(session, source=source, items=[_raw("a", "vcl thật"), _raw("b", "vcl thật luôn")], analysis=analysis)
-    # One batch escalates both open cases (each gets "escalated", then "finding_added") and opens a new one.
+    # One batch escalates both open cases and opens a new one. Each edited text is a new capture whose
+    # two findings (the offensive word found again, and the hate) join the case: "escalated", then
+    # one "finding_added" each; the first capture's finding stays, on the text it was made on.
     report = ingest(session, source=source, items=[
         _raw("a", "vcl thật, bọn bắc kỳ"), _raw("b", "vcl thật luôn, bọn bắc kỳ"), _raw("c", HATEFUL)],
         analysis=analysis)
@@ -123,7 +133,10 @@ def test_case_histories_stay_chained_when_a_batch_adds_several_events_to_cases(
         case = session.scalars(select(Case).where(Case.item_id == _item(session, external_id).id)).one()
         events = history(session, case_id=case.id)
         assert [(e.seq, e.kind) for e in events] == [
-            (1, "opened"), (2, "finding_added"), (3, "escalated"), (4, "finding_added")]
+            (1, "opened"), (2, "finding_added"), (3, "escalated"), (4, "finding_added"), (5, "finding_added")]
+        assert [(e.after or {}).get("capture_id") for e in events if e.kind == "finding_added"] == [
+            events[0].after["capture_id"] if events[0].after else None, *[item_captures(
+                session, _item(session, external_id).id)[-1].id] * 2]
         assert events[2].before is not None and events[2].before["severity"] == "low"
         assert verify_case_history(session, case_id=case.id).ok
         assert (case.category, case.severity) == ("HATE_DISCRIM", "high")

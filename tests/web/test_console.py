@@ -1,4 +1,5 @@
 import time
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -6,8 +7,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mangxanh.core.items import RawItem
 from mangxanh.domains.audit.models import AuditEvent, CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.content.intake import ingest
+from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.web.session import COOKIE
 from tests.web.conftest import csrf_from, log_in
 
@@ -70,6 +75,26 @@ def test_case_page_highlights_spans_and_escapes_content(client: TestClient, staf
     assert "Content-Security-Policy" in page.headers
     trace = page.text[page.text.index('<section class="trace">'):]
     assert "Vì sao có hồ sơ này" in trace and "Bộ phát hiện lexicon phát hiện" in trace
+
+
+def test_an_edited_item_shows_the_findings_on_the_text_they_were_made_on(
+    client: TestClient, staff: int, hate_case: int, session_factory: sessionmaker[Session], analysis: Analysis,
+) -> None:
+    with session_factory() as s:
+        source = get_or_create_source(s, name="web-test", kind="jsonl_export")
+        edited = RawItem(platform="facebook", external_id="x1", text="Xin lỗi mọi người, tôi đã sửa bài.",
+                         published_at=datetime(2026, 11, 10, tzinfo=UTC), reactions=500)
+        ingest(s, source=source, items=[edited], analysis=analysis)
+        s.commit()
+    log_in(client)
+    page = client.get(f"/cases/{hate_case}").text
+    newest, first = page.index('id="capture-2"'), page.index('id="capture-1"')
+    assert newest < first  # newest first
+    # The spans are on the first capture, open; the edit is shown beside it, unmarked.
+    assert '<details class="capture" open id="capture-1">' in page
+    assert '<mark class="span">parky</mark>' in page[first:]
+    assert "Xin lỗi mọi người, tôi đã sửa bài." in page[newest:first] and "<mark" not in page[newest:first]
+    assert "bản mới nhất, sau khi phát hiện" in page
 
 
 def test_decision_is_recorded_and_shown_in_history(

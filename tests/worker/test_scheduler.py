@@ -2,14 +2,13 @@
 
 import time
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import AUDIT_TEST_KEY
 from tests.domains.test_source_runner import site  # noqa: F401 - fixture
 
 from mangxanh.connectors.safe_http import FetchPolicy
-from mangxanh.db import make_session_factory
-from mangxanh.domains.content.models import StoredItem
+from mangxanh.db import make_engine, make_session_factory
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.models import Source, SourceRun
 from mangxanh.domains.sources.service import create_source
@@ -17,18 +16,15 @@ from mangxanh.worker.scheduler import SourceScheduler
 
 
 def test_due_sources_run_in_the_background_until_stopped(
-    migrated_engine: Engine, analysis: Analysis, site: str,  # noqa: F811
+    live_database_url: str, analysis: Analysis, site: str,  # noqa: F811
 ) -> None:
-    # The thread needs connections of its own, so this test commits for real and cleans up after.
-    session_factory = make_session_factory(migrated_engine, audit_key=AUDIT_TEST_KEY)
+    # The thread needs connections of its own, so this test commits for real, in a database of its own
+    # (captures are append-only: what it writes cannot be cleaned up afterwards).
+    engine = make_engine(live_database_url)
     try:
-        _run_scheduler(session_factory, analysis, site)
+        _run_scheduler(make_session_factory(engine, audit_key=AUDIT_TEST_KEY), analysis, site)
     finally:
-        with session_factory() as s:
-            s.execute(delete(SourceRun))
-            s.execute(delete(StoredItem))
-            s.execute(delete(Source))
-            s.commit()
+        engine.dispose()
 
 
 def _run_scheduler(session_factory: sessionmaker[Session], analysis: Analysis, base: str) -> None:

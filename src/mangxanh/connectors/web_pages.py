@@ -97,6 +97,7 @@ def parse_page(result: FetchResult, *, max_text_chars: int = MAX_TEXT_CHARS, pla
              "description": str(data.get("description") or "")[:1000] or None,
              "date": data.get("date"), "language": data.get("language"),
              "content_type": content_type, "truncated": len(text) > max_text_chars},
+        html=result.body,
     )
 
 

@@ -34,6 +34,8 @@ class RawItem:
     parent_id: str | None = None
     kind: str = "post"
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # The page's HTML exactly as fetched, where a page was: kept with the item's capture as evidence.
+    html: bytes | None = None
 
     @property
     def natural_key(self) -> str:

@@ -6,11 +6,12 @@ from mangxanh.domains.actions.models import ActionCheck, Letter, OutwardAction
 from mangxanh.domains.audit.models import AuditAnchor, AuditAnchorHead, AuditCheck, AuditEvent, CaseEvent
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Case",
+__all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Capture", "Case",
            "CaseEvent", "Decision", "Letter", "LoginAttempt", "OutwardAction", "RulesVersion", "Source", "SourceRun",
            "StoredFinding", "StoredItem", "User", "metadata"]

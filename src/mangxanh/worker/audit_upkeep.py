@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.audit import anchors
 from mangxanh.domains.audit.models import AuditAnchor, AuditCheck, AuditKind
+from mangxanh.domains.audit.problems import MAX_PROBLEMS, TrailReport
 from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
-from mangxanh.domains.audit.verify import MAX_PROBLEMS, TrailReport, verify_trail
+from mangxanh.domains.audit.verify import verify_trail
 
 log = logging.getLogger(__name__)
 

@@ -13,26 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mangxanh.core.evidence import canonical
 from mangxanh.db import AUDIT_KEY
 from mangxanh.errors import ConfigurationError
 
 GENESIS = "0" * 64
 LEGACY_VERSION = 1  # plain SHA-256: what was written before the audit key existed
 KEYED_VERSION = 2
-
-
-def canonical(fields: Mapping[str, Any]) -> str:
-    """One text for the same fields, whatever their order or the database they were read from."""
-    return json.dumps({name: value.isoformat() if isinstance(value, datetime) else value
-                       for name, value in fields.items()},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def digest(prev_hash: str, fields: Mapping[str, Any], *, key: bytes | None, version: int = KEYED_VERSION) -> str:

@@ -1,4 +1,4 @@
-"""Verifying the audit trail: every chain, every anchor, and what the chains bind (decisions).
+"""Verifying the audit trail: every chain, every anchor, and what the chains bind (bindings.py).
 
 What each check catches, with write access to the database but not to the audit key:
 - an edited event, or one forged with the product's own digest: its keyed digest no longer matches;
@@ -7,76 +7,47 @@ What each check catches, with write access to the database but not to the audit 
 - an anchor deleted or edited: the anchors' own chain or the anchor file outside the database;
 - a decision deleted or edited: its row no longer matches the decision event that recorded it;
 - a letter's stored DOCX or PDF replaced, or a letter made up: its SHA-256 is not the one the
-  "sent" event recorded, or no event records it.
+  "sent" event recorded, or no event records it;
+- the evidence edited (a capture's text, HTML or metadata): its digest is not the one the events
+  that rest on it (the opening, each finding, the decision) recorded.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from mangxanh.core.analysis.types import msgid
-from mangxanh.domains.actions.models import Letter
 from mangxanh.domains.audit import anchors
+from mangxanh.domains.audit.bindings import (
+    capture_bindings,
+    check_all_captures,
+    check_all_decisions,
+    check_all_letters,
+    check_captures,
+    check_decisions,
+    check_letters,
+    letters_named,
+)
 from mangxanh.domains.audit.chain import GENESIS, KEYED_VERSION, LEGACY_VERSION, digest, matches, session_key
 from mangxanh.domains.audit.models import AuditAnchor, AuditEvent, CaseEvent, CaseEventKind
+from mangxanh.domains.audit.problems import (
+    Problem,
+    TrailReport,
+    at_anchor,
+    at_case,
+    at_event,
+)
 from mangxanh.domains.audit.service import AUDIT_EVENT_FIELDS, CASE_EVENT_FIELDS, case_stream, history
 from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.evidence.captures import bound, captures_of
 
-# How many problems a full verification keeps (the first ones; the count is kept whole).
-MAX_PROBLEMS = 200
 BATCH = 5_000
-
-
-Place = tuple[str, Mapping[str, Any]]  # an English msgid and its parameters
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing found wrong: where (from the chain down to the record) and what, as msgids."""
-
-    where: tuple[Place, ...]
-    what: str
-    what_params: Mapping[str, Any] = field(default_factory=dict)
-
-    def describe(self, translate: Any = str) -> str:
-        places = ", ".join(translate(text).format(**params) for text, params in self.where)
-        return f"{places}: {translate(self.what).format(**self.what_params)}"
-
-    def within(self, place: Place) -> Problem:
-        return Problem((place, *self.where), self.what, self.what_params)
-
-    @property
-    def seq(self) -> int | None:
-        return next((int(params["seq"]) for _text, params in self.where if "seq" in params), None)
-
-
-def _event(seq: int) -> Place:
-    return msgid("event {seq}"), {"seq": seq}
-
-
-def _case(case_id: int | str) -> Place:
-    return msgid("case {id}"), {"id": case_id}
-
-
-def _decision(decision_id: int) -> Place:
-    return msgid("decision {id}"), {"id": decision_id}
-
-
-def _letter(letter: Letter | int) -> Place:
-    if isinstance(letter, int):
-        return msgid("letter {id}"), {"id": letter}
-    return msgid("letter {number} of {year}"), {"number": letter.number, "year": letter.year}
-
-
-def _anchor(anchor_id: object) -> Place:
-    return msgid("anchor {id}"), {"id": anchor_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +66,7 @@ def check_chain(links: Iterable[Link], *, key: bytes, sealed: anchors.Head | Non
     prev, count, keyed_seen = GENESIS, 0, False
     for link in links:
         count += 1
-        here = (_event(link.seq),)
+        here = (at_event(link.seq),)
         if link.seq != count:
             return count, Problem(here, msgid("an event is missing before it, or was renumbered"))
         if link.prev_hash != prev:
@@ -115,7 +86,7 @@ def check_chain(links: Iterable[Link], *, key: bytes, sealed: anchors.Head | Non
             return count, Problem(here, msgid("it is not the event an anchor sealed"))
         prev = link.hash
     if sealed is not None and count < sealed.seq:
-        return count, Problem((_event(count + 1),), msgid("events {first} to {last} were sealed by an anchor and "
+        return count, Problem((at_event(count + 1),), msgid("events {first} to {last} were sealed by an anchor and "
                                                            "are gone"), {"first": count + 1, "last": sealed.seq})
     return count, None
 
@@ -124,51 +95,6 @@ def case_links(events: Iterable[CaseEvent]) -> Iterator[Link]:
     for event in events:
         yield Link(event.seq, event.prev_hash, event.hash, event.hash_version,
                    {name: getattr(event, name) for name in CASE_EVENT_FIELDS})
-
-
-def check_decisions(decisions: Iterable[Decision], decision_events: Iterable[CaseEvent]) -> Problem | None:
-    """Every decision row must be the one its decision event recorded, and every such event must have its row."""
-    recorded = {int(e.after["decision_id"]): e for e in decision_events if e.after and e.after.get("decision_id")}
-    for decision in decisions:
-        event = recorded.pop(decision.id, None)
-        if event is None:
-            return Problem((_decision(decision.id),), msgid("no event of the case's history records it"))
-        assert event.after is not None
-        if (decision.category, decision.legal_basis, decision.action, decision.note, decision.decided_by_id) != (
-                event.after.get("category"), event.after.get("legal_basis"), event.after.get("action"), event.note,
-                event.actor_id):
-            return Problem((_decision(decision.id),), msgid("it differs from what its event recorded"))
-    for decision_id in recorded:
-        return Problem((_decision(decision_id),), msgid("its event is there but the decision is gone"))
-    return None
-
-
-def check_letters(letters: Iterable[Letter], sent_events: Iterable[CaseEvent], *, every_letter: bool
-                  ) -> Problem | None:
-    """Each letter a "sent" event names must be there with the bytes it recorded (and, over the whole
-    trail, each letter must be named by one): a file replaced afterwards, or slipped in, shows."""
-    recorded = {e.after["letter_id"]: e.after for e in sent_events
-                if e.after and isinstance(e.after.get("letter_id"), int)}  # sent without a letter: none
-    for letter in letters:
-        after = recorded.pop(letter.id, None)
-        if after is None:
-            if every_letter:
-                return Problem((_letter(letter),), msgid("no event of a case's history records it"))
-            continue
-        if (hashlib.sha256(letter.pdf).hexdigest(), hashlib.sha256(letter.docx).hexdigest(), letter.number) != (
-                after.get("pdf_sha256"), after.get("docx_sha256"), after.get("letter_number")):
-            return Problem((_letter(letter),), msgid("its file is not the one that was sent"))
-    for letter_id in sorted(recorded):
-        return Problem((_letter(letter_id),), msgid("its event is there but the letter is gone"))
-    return None
-
-
-def _letters_named(session: Session, sent_events: Sequence[CaseEvent]) -> list[Letter]:
-    ids = {e.after["letter_id"] for e in sent_events if e.after and isinstance(e.after.get("letter_id"), int)}
-    if not ids:
-        return []
-    return list(session.scalars(select(Letter).where(Letter.id.in_(ids))
-                                .options(undefer(Letter.pdf), undefer(Letter.docx))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,13 +114,16 @@ def verify_case_history(session: Session, *, case_id: int, events: Sequence[Case
     sealed = anchors.sealed_heads(session, [case_stream(case_id)]).get(case_stream(case_id))
     count, problem = check_chain(case_links(events), key=session_key(session), sealed=sealed)
     if problem is None and not events:
-        problem = Problem((_case(case_id),), msgid("it has no history at all"))
+        problem = Problem((at_case(case_id),), msgid("it has no history at all"))
     if problem is None:
         decisions = session.scalars(select(Decision).where(Decision.case_id == case_id))
         problem = check_decisions(decisions, [e for e in events if e.kind == CaseEventKind.DECISION])
     if problem is None:
         sent = [e for e in events if e.kind == CaseEventKind.ACTION_SENT]
-        problem = check_letters(_letters_named(session, sent), sent, every_letter=False)
+        problem = check_letters(letters_named(session, sent), sent, every_letter=False)
+    if problem is None:
+        bindings = capture_bindings(events)
+        problem = check_captures(captures_of(session, (i for i, _ in bindings), with_files=True), bindings)
     if problem is None:
         return ChainCheck(True, count)
     return ChainCheck(False, count, problem.seq, problem)
@@ -214,28 +143,10 @@ def read_history(session: Session, *, case_id: int) -> CaseHistory:
     return CaseHistory(events, verify_case_history(session, case_id=case_id, events=events))
 
 
-@dataclass
-class TrailReport:
-    records: int = 0
-    chains: int = 0
-    anchors: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.problem_count == 0
-
-    def add(self, problem: Problem) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(problem)
-
-
 def _where(stream: str, problem: Problem) -> Problem:
     """The problem, placed in its chain: "case 12, event 3", "audit log login:hoa, event 7"."""
     if stream.startswith("case:"):
-        return problem.within(_case(stream[5:]))
+        return problem.within(at_case(stream[5:]))
     return problem.within((msgid("audit log {stream}"), {"stream": stream}))
 
 
@@ -262,9 +173,16 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
     case_rows = session.execute(
         select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.hash_version, *columns)
         .order_by(CaseEvent.case_id, CaseEvent.seq).execution_options(yield_per=BATCH))
-    case_chains = ((case_stream(row[0]), Link(row[1], row[2], row[3], row[4], dict(zip(CASE_EVENT_FIELDS, row[5:],
-                                                                                     strict=True))))
-                   for row in case_rows)
+    bindings: dict[tuple[int, str], int] = {}  # each capture an event rests on, with its case
+
+    def case_chains() -> Iterator[tuple[str, Link]]:
+        for row in case_rows:
+            fields = dict(zip(CASE_EVENT_FIELDS, row[5:], strict=True))
+            ref = bound(fields["after"])
+            if ref is not None:
+                bindings.setdefault(ref, row[0])
+            yield case_stream(row[0]), Link(row[1], row[2], row[3], row[4], fields)
+
     log_columns = [getattr(AuditEvent, name) for name in AUDIT_EVENT_FIELDS]
     log_rows = session.execute(
         select(AuditEvent.stream, AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, *log_columns)
@@ -272,7 +190,7 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
     log_chains = ((row[0], Link(row[1], row[2], row[3], KEYED_VERSION, dict(zip(AUDIT_EVENT_FIELDS, row[4:],
                                                                                 strict=True))))
                   for row in log_rows)
-    for rows in (case_chains, log_chains):
+    for rows in (case_chains(), log_chains):
         for stream, links in _grouped(rows):
             count, problem = check_chain(links, key=key, sealed=sealed.get(stream))
             report.records += count
@@ -282,11 +200,12 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
                 report.add(_where(stream, problem))
     for stream, head in sealed.items():
         if stream not in seen:
-            report.add(_where(stream, Problem((_event(1),), msgid("events {first} to {last} were sealed by an anchor "
+            report.add(_where(stream, Problem((at_event(1),), msgid("events {first} to {last} were sealed by an anchor "
                                                                    "and are gone"), {"first": 1, "last": head.seq})))
     _check_cases_have_histories(session, seen, report)
-    _check_all_decisions(session, report)
-    _check_all_letters(session, report)
+    check_all_decisions(session, report)
+    check_all_letters(session, report)
+    check_all_captures(session, bindings, report)
     _check_anchors(session, key, anchor_file, report)
     return report
 
@@ -294,30 +213,7 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
 def _check_cases_have_histories(session: Session, seen: set[str], report: TrailReport) -> None:
     for (case_id,) in session.execute(select(Case.id).execution_options(yield_per=BATCH)):
         if case_stream(case_id) not in seen:
-            report.add(Problem((_case(case_id),), msgid("it has no history at all")))
-
-
-def _check_all_decisions(session: Session, report: TrailReport) -> None:
-    events: dict[int, list[CaseEvent]] = {}
-    for event in session.scalars(select(CaseEvent).where(CaseEvent.kind == CaseEventKind.DECISION.value)):
-        events.setdefault(event.case_id, []).append(event)
-    decisions: dict[int, list[Decision]] = {}
-    for decision in session.scalars(select(Decision)):
-        decisions.setdefault(decision.case_id, []).append(decision)
-    for case_id in sorted(events.keys() | decisions.keys()):
-        problem = check_decisions(decisions.get(case_id, []), events.get(case_id, []))
-        if problem is not None:
-            report.add(problem.within(_case(case_id)))
-
-
-def _check_all_letters(session: Session, report: TrailReport) -> None:
-    sent = session.scalars(select(CaseEvent).where(CaseEvent.kind == CaseEventKind.ACTION_SENT.value)).all()
-    # Letters one at a time: a year's files do not all fit in memory at once.
-    letters = session.scalars(select(Letter).order_by(Letter.id).options(undefer(Letter.pdf), undefer(Letter.docx))
-                               .execution_options(yield_per=50))
-    problem = check_letters(letters, sent, every_letter=True)
-    if problem is not None:
-        report.add(problem)
+            report.add(Problem((at_case(case_id),), msgid("it has no history at all")))
 
 
 def _check_anchors(session: Session, key: bytes, anchor_file: Path | None, report: TrailReport) -> None:
@@ -327,7 +223,7 @@ def _check_anchors(session: Session, key: bytes, anchor_file: Path | None, repor
     for anchor in rows:
         report.anchors += 1
         fields = anchors.anchor_fields(anchor.created_at, heads.get(anchor.id, []))
-        here = (_anchor(anchor.id),)
+        here = (at_anchor(anchor.id),)
         if anchor.prev_signature != prev:
             report.add(Problem(here, msgid("it does not link to the anchor before it")))
         elif not matches(digest(prev, fields, key=key), anchor.signature) or len(heads.get(anchor.id, [])) != \
@@ -348,10 +244,10 @@ def _check_anchors(session: Session, key: bytes, anchor_file: Path | None, repor
         in_file.add(anchor_id)
         stored = by_id.get(anchor_id) if isinstance(anchor_id, int) else None
         if stored is None:
-            report.add(Problem((_anchor(anchor_id),), msgid("the anchor file has it; the database not")))
+            report.add(Problem((at_anchor(anchor_id),), msgid("the anchor file has it; the database not")))
         elif not matches(str(entry.get("signature", "")), stored.signature):
-            report.add(Problem((_anchor(anchor_id),), msgid("it differs from the anchor file")))
+            report.add(Problem((at_anchor(anchor_id),), msgid("it differs from the anchor file")))
     # The newest anchor may be missing from the file: written after its commit, a crash between loses it.
     for anchor in rows[:-1]:
         if anchor.id not in in_file:
-            report.add(Problem((_anchor(anchor.id),), msgid("the anchor file does not have it")))
+            report.add(Problem((at_anchor(anchor.id),), msgid("the anchor file does not have it")))

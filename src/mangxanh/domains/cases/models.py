@@ -75,6 +75,8 @@ class Decision(Base):
     action: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The capture the decision was taken on: the newest one the case's findings were made on.
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
 
     case: Mapped[Case] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from mangxanh.core.rules import Verdict
@@ -20,12 +20,20 @@ from mangxanh.domains.audit.service import CaseHistoryWriter, access_stream, rec
 from mangxanh.domains.cases.models import Case, Decision
 from mangxanh.domains.cases.work import access_case, district_of_route
 from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.evidence.models import Capture
 from mangxanh.errors import Conflict, InvalidInput, InvalidTransition
 
 MAX_NOTE_CHARS = 5_000
 
-# A stored finding as a case's history cites it: id, category, score, detector.
-FindingRef = tuple[int, str, float, str]
+class FindingRef(NamedTuple):
+    """A stored finding as a case's history cites it, with the capture its spans are in."""
+
+    finding_id: int
+    category: str
+    score: float
+    detector: str
+    capture_id: int
+    capture_sha256: str
 
 
 def opening_columns(verdict: Verdict, now: datetime) -> dict[str, Any]:
@@ -44,8 +52,19 @@ def opened_event(columns: Mapping[str, Any]) -> dict[str, Any]:
             "route": columns["route"], "due_at": columns["due_at"].isoformat()}
 
 
-def finding_added_event(finding_id: int, category: str, score: float, detector: str) -> dict[str, Any]:
-    return {"finding_id": finding_id, "category": category, "score": round(score, 4), "detector": detector}
+def finding_added_event(ref: FindingRef) -> dict[str, Any]:
+    return {"finding_id": ref.finding_id, "category": ref.category, "score": round(ref.score, 4),
+            "detector": ref.detector, **capture_binding(ref.capture_id, ref.capture_sha256)}
+
+
+def capture_binding(capture_id: int, sha256: str) -> dict[str, Any]:
+    """What a case event says of the capture it rests on: the audit trail then binds the capture's digest."""
+    return {"capture_id": capture_id, "capture_sha256": sha256}
+
+
+def _ref(finding: StoredFinding) -> FindingRef:
+    return FindingRef(finding.id, finding.category, finding.score, finding.detector, finding.capture.id,
+                      finding.capture.sha256)
 
 
 class CaseIntake:
@@ -67,8 +86,10 @@ class CaseIntake:
                 for case in session.scalars(select(Case).where(
                         Case.item_id.in_(stored), Case.status != CaseStatus.CLOSED.value)):
                     self._cases[stored[case.item_id]] = case
-        # What to write into the cases' histories once the flush has given every row its id.
-        self._events: list[tuple[Case, str, dict[str, Any] | None, dict[str, Any] | StoredFinding]] = []
+        # What to write into the cases' histories once the flush has given every row its id: a
+        # finding's event is made from it then, and an opening names the capture of its first finding.
+        self._events: list[tuple[Case, str, dict[str, Any] | None, dict[str, Any] | StoredFinding,
+                                 StoredFinding | None]] = []
 
     def file(self, *, item: StoredItem, findings: Sequence[StoredFinding], verdict: Verdict, now: datetime
              ) -> tuple[Case, bool]:
@@ -85,8 +106,9 @@ class CaseIntake:
             case = Case(item=item, findings=list(strong), **columns)
             self._session.add(case)
             self._cases[item] = case
-            self._events.append((case, CaseEventKind.OPENED, None, opened_event(columns)))
-            self._events.extend((case, CaseEventKind.FINDING_ADDED, None, finding) for finding in strong)
+            self._events.append((case, CaseEventKind.OPENED, None, opened_event(columns),
+                                 strong[0] if strong else None))
+            self._events.extend((case, CaseEventKind.FINDING_ADDED, None, finding, None) for finding in strong)
             return case, True
         if _more_urgent(verdict, case, self._taxonomy):
             before = {"category": case.category, "severity": case.severity, "priority": case.priority,
@@ -99,11 +121,11 @@ class CaseIntake:
             case.updated_at = now
             self._events.append((case, CaseEventKind.ESCALATED, before, {
                 "category": case.category, "severity": case.severity, "priority": case.priority,
-                "route": case.route}))
+                "route": case.route}, None))
         for finding in strong:
             if finding.case_id != case.id:
                 finding.case_id = case.id
-                self._events.append((case, CaseEventKind.FINDING_ADDED, None, finding))
+                self._events.append((case, CaseEventKind.FINDING_ADDED, None, finding, None))
         return case, False
 
     def finish(self) -> None:
@@ -111,9 +133,11 @@ class CaseIntake:
         self._session.flush()
         histories = CaseHistoryWriter(self._session)
         histories.read_heads(case.id for case, *_ in self._events)
-        for case, kind, before, after in self._events:
+        for case, kind, before, after, opened_on in self._events:
             if isinstance(after, StoredFinding):
-                after = finding_added_event(after.id, after.category, after.score, after.detector)
+                after = finding_added_event(_ref(after))
+            elif opened_on is not None:
+                after = {**after, **capture_binding(opened_on.capture.id, opened_on.capture.sha256)}
             histories.append(case_id=case.id, kind=kind, before=before, after=after)
         self._events.clear()
         histories.write()
@@ -145,15 +169,17 @@ class CaseOpenings:
             Case.item_id.in_(self._columns), Case.status != CaseStatus.CLOSED.value))
         return {item_id: case_id for item_id, case_id in rows}
 
-    def record(self, case_ids: Mapping[int, int], strong: Mapping[int, Sequence[FindingRef]]) -> None:
+    def record(self, case_ids: Mapping[int, int], strong: Mapping[int, Sequence[FindingRef]],
+               captures: Mapping[int, tuple[int, str]]) -> None:
         """Write the cases' histories, once the findings attached to them have their ids."""
         histories = CaseHistoryWriter(self._session)
         histories.read_heads(case_ids.values())
         for item_id, columns in self._columns.items():
             case_id = case_ids[item_id]
-            histories.append(case_id=case_id, kind=CaseEventKind.OPENED, after=opened_event(columns))
+            histories.append(case_id=case_id, kind=CaseEventKind.OPENED,
+                             after={**opened_event(columns), **capture_binding(*captures[item_id])})
             for finding in strong.get(item_id, ()):
-                histories.append(case_id=case_id, kind=CaseEventKind.FINDING_ADDED, after=finding_added_event(*finding))
+                histories.append(case_id=case_id, kind=CaseEventKind.FINDING_ADDED, after=finding_added_event(finding))
         histories.write()
 
 
@@ -228,8 +254,9 @@ def record_decision(
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput("The statement of reasons is longer than {n} characters.", n=MAX_NOTE_CHARS)
     new_status = apply_transition(CaseStatus(case.status), "decide")
+    evidence = decided_capture(session, case.id)
     decision = Decision(case_id=case.id, decided_by_id=actor.id, category=category, legal_basis=legal_basis,
-                        action=action, note=note)
+                        action=action, note=note, capture_id=evidence.id if evidence else None)
     session.add(decision)
     before = {"status": case.status, "category": case.category, "severity": case.severity}
     case.status = new_status.value
@@ -241,8 +268,15 @@ def record_decision(
     session.flush()
     record_event(session, case_id=case.id, kind=CaseEventKind.DECISION, actor=actor, before=before,
                  after={"status": case.status, "category": category, "severity": case.severity,
-                        "legal_basis": legal_basis, "action": action, "decision_id": decision.id}, note=note)
+                        "legal_basis": legal_basis, "action": action, "decision_id": decision.id,
+                        **(capture_binding(evidence.id, evidence.sha256) if evidence else {})}, note=note)
     return decision
+
+
+def decided_capture(session: Session, case_id: int) -> Capture | None:
+    """The capture a decision on the case is taken on: the newest one its findings were made on."""
+    newest = session.scalar(select(func.max(StoredFinding.capture_id)).where(StoredFinding.case_id == case_id))
+    return session.get(Capture, newest) if newest is not None else None
 
 
 def record_view(session: Session, *, case_id: int, actor: User, address: str | None = None) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mangxanh.core.analysis.types import Finding
 from mangxanh.db import Base, UTCDateTime, utcnow
+from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.sources.models import Source
 
 
@@ -37,9 +37,7 @@ class StoredItem(Base):
     shares: Mapped[int] = mapped_column(Integer, default=0)
     comments: Mapped[int] = mapped_column(Integer, default=0)
     author_followers: Mapped[int] = mapped_column(Integer, default=0)
-    # The record as the source sent it: kept, rarely read, and the largest column, so it is loaded
-    # only when asked for (the queue and case pages never need it).
-    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
+    # The record as the source sent it is kept with each capture (domains.evidence), not here.
     content_hash: Mapped[str] = mapped_column(String(64))
     # Near-duplicate cluster (campaign) the text belongs to; the same id on every copy.
     cluster_id: Mapped[str | None] = mapped_column(String(64))
@@ -59,6 +57,8 @@ class StoredFinding(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    # The capture whose text the spans are offsets into.
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     category: Mapped[str] = mapped_column(String(40))
     score: Mapped[float] = mapped_column(Float)
@@ -70,6 +70,7 @@ class StoredFinding(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item: Mapped[StoredItem] = relationship(back_populates="findings")
+    capture: Mapped[Capture] = relationship()
 
     def as_finding(self) -> Finding:
         """The finding as the rules engine takes it, to judge a stored item again."""
@@ -78,6 +79,7 @@ class StoredFinding(Base):
                        explanation=self.explanation, explanation_params=self.explanation_params)
 
     __table_args__ = (
-        UniqueConstraint("item_id", "detector", "detector_version", "category", name="uq_findings_item_detector"),
+        UniqueConstraint("capture_id", "detector", "detector_version", "category", name="uq_findings_capture_detector"),
+        Index("ix_findings_item_id", "item_id"),
         Index("ix_findings_case_id", "case_id"),
     )

@@ -25,6 +25,8 @@ from mangxanh.domains.content.campaign_cases import reweigh_campaign_cases
 from mangxanh.domains.content.context import Content, reach, rule_context
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.new_items import NewItems, item_columns
+from mangxanh.domains.evidence.captures import capture_edits
+from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.rulebook.service import current_rules
 from mangxanh.domains.sources.models import Source
 
@@ -96,28 +98,22 @@ def _as_core_item(item: Content) -> Item:
     )
 
 
-def _keep_findings(session: Session, item: StoredItem, result: AnalysisResult) -> list[StoredFinding]:
-    """Store the detectors' findings on the item; returns them as stored rows."""
-    existing = {(f.detector, f.detector_version, f.category): f for f in item.findings}
-    stored: list[StoredFinding] = []
-    for finding in result.findings:
-        key = (finding.detector, finding.detector_version, finding.category)
-        row = existing.get(key)
-        if row is None:
-            row = StoredFinding(category=finding.category, detector=finding.detector,
-                                detector_version=finding.detector_version)
-            item.findings.append(row)
-        row.score = finding.score
-        row.spans = [list(span) for span in finding.spans]
-        row.explanation = finding.explanation
-        row.explanation_params = dict(finding.explanation_params)
-        stored.append(row)
-    # An edited text may no longer show what the old one did. Findings already attached to a case
-    # are that case's evidence and stay; the others go.
-    for row in existing.values():
-        if row not in stored and row.case_id is None:
+def _keep_findings(session: Session, item: StoredItem, result: AnalysisResult, capture: Capture
+                   ) -> list[StoredFinding]:
+    """Store the detectors' findings on the item's new capture; returns them as stored rows.
+
+    The findings of earlier captures that a case rests on stay, pointing at the text they were
+    made on; the others describe a text no longer shown and go.
+    """
+    stored = [StoredFinding(category=f.category, detector=f.detector, detector_version=f.detector_version,
+                            score=f.score, spans=[list(span) for span in f.spans], explanation=f.explanation,
+                            explanation_params=dict(f.explanation_params), capture=capture)
+              for f in result.findings]
+    for row in list(item.findings):
+        if row.case_id is None:
             item.findings.remove(row)
             session.delete(row)
+    item.findings.extend(stored)
     return stored
 
 
@@ -147,22 +143,26 @@ def analyse(items: Sequence[Content], analysis: Analysis) -> dict[tuple[str, str
 
 def _analyse_and_store(
     session: Session, *, items: Sequence[StoredItem | RawItem], source: Source, analysis: Analysis,
-    rules: RuleSet, report: IngestReport, ahead: Analysed,
+    rules: RuleSet, report: IngestReport, ahead: Analysed, edits: Mapping[int, RawItem],
 ) -> dict[str, int]:
     """Analyse a batch at once, keep the findings, open or join cases; each item appears once.
 
     New items (RawItem) are written in bulk by NewItems; stored items being re-analysed are
-    reconciled through the ORM, their findings and open cases read in one query each. Results
-    computed ahead, before the transaction, are used as they are. Returns the clusters the batch
-    added to, with their size now.
+    reconciled through the ORM, their findings and open cases read in one query each, and each
+    gets a new capture (``edits`` holds what was delivered for them). Results computed ahead,
+    before the transaction, are used as they are. Returns the clusters the batch added to, with
+    their size now.
     """
     stored = [item for item in items if isinstance(item, StoredItem)]
     _load_findings(session, stored)
     intake = CaseIntake(session, items=stored, threshold=analysis.threshold, taxonomy=analysis.taxonomy)
-    new_items = NewItems(session, source_id=source.id, threshold=analysis.threshold)
+    new_items = NewItems(session, source=source, threshold=analysis.threshold)
     known = {**ahead, **analyse([i for i in items if (i.natural_key, i.content_hash) not in ahead], analysis)}
     results = [known[item.natural_key, item.content_hash] for item in items]
     now = utcnow()
+    with session.no_autoflush:
+        captures = capture_edits(session, [(item.id, edits[item.id]) for item in stored], source=source,
+                                 captured_at=now)
     # Every copy joins its campaign before any is judged, so that the copies of one batch all see
     # the campaign's size after the batch, as its earlier copies do when they are weighed again.
     clusters = [_cluster(item, analysis) for item in items]
@@ -177,7 +177,7 @@ def _analyse_and_store(
             new_items.add(item, result=result, cluster_id=cluster_id, verdict=verdict)
             report.cases_opened += verdict is not None
             continue
-        findings = _keep_findings(session, item, result)
+        findings = _keep_findings(session, item, result, captures[item.id])
         item.analysed_at = now
         if cluster_id is not None:
             item.cluster_id = cluster_id
@@ -204,6 +204,7 @@ def store_items(
     """
     report = IngestReport()
     queued: list[StoredItem | RawItem] = []
+    edits: dict[int, RawItem] = {}
     for raw in items:
         current = known.get(raw.natural_key)
         if current is None:
@@ -214,11 +215,12 @@ def store_items(
         else:
             report.updated += 1
             _fill(current, raw)
+            edits[current.id] = raw
             queued.append(current)
     # The rules saved in the console since this process started apply from this batch on.
     rules = current_rules(session, taxonomy=analysis.taxonomy, fallback=analysis.rules)
     grown = _analyse_and_store(session, items=queued, source=source, analysis=analysis, rules=rules, report=report,
-                               ahead=ahead or {})
+                               ahead=ahead or {}, edits=edits)
     report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys={i.natural_key for i in queued},
                                                   rules=rules, taxonomy=analysis.taxonomy,
                                                   threshold=analysis.threshold)

@@ -24,6 +24,7 @@ from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
 from mangxanh.domains.cases.work import access_case, colleagues
 from mangxanh.domains.content.service import campaign_spread
+from mangxanh.domains.evidence.captures import case_captures
 from mangxanh.errors import Conflict, InvalidTransition, MangXanhError
 from mangxanh.i18n import current_language
 from mangxanh.i18n import gettext as _
@@ -117,11 +118,13 @@ def render_case(
 ) -> Response:
     case = access_case(session, user=user, case_id=case_id)
     published = (case.item.published_at or case.opened_at).date()
-    spans = [span for finding in case.findings for span in finding.spans]
+    captures = case_captures(session, item_id=case.item_id, findings=case.findings,
+                             decided=[d.capture_id for d in case.decisions])
     spread = campaign_spread(session, cluster_id=case.item.cluster_id) if case.item.cluster_id else None
     record = read_history(session, case_id=case.id)
     return render(request, "console/case.html", {
-        "user": user, "case": case, "taxonomy": tax, "spans": spans,
+        "user": user, "case": case, "taxonomy": tax, "captures": captures,
+        "capture_seq": {shown.capture.id: shown.capture.seq for shown in captures},
         "bases": {code: cat.bases_in_force(published) for code, cat in tax.categories.items()},
         "events": [e for e in record.events if e.kind != CaseEventKind.VIEWED], "chain": record.check,
         "access": access_summary(session, case_id=case.id),

@@ -1,0 +1,55 @@
+"""Evidence in a form anyone can check without the database: one canonical JSON, one SHA-256.
+
+A capture is what was seen of an item at one moment: its text, the SHA-256 of the page's HTML
+where a page was fetched, its metadata as the source sent them, when, and by which process.
+Its digest is the SHA-256 of its canonical document, the same bytes an evidence package ships
+as ``captures/capture-N.json``: whoever holds the package can recompute it with any SHA-256 tool
+and compare it with the digest the case's history recorded when the capture was taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+CAPTURE_FORMAT = "mangxanh-capture/1"
+
+
+def canonical(fields: Mapping[str, Any]) -> str:
+    """One text for the same fields, whatever their order or the database they were read from."""
+    return json.dumps({name: value.isoformat() if isinstance(value, datetime) else value
+                       for name, value in fields.items()},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def capture_document(*, text: str, html_sha256: str | None, meta: Mapping[str, Any], captured_at: datetime,
+                     process: str) -> dict[str, Any]:
+    """The capture as one JSON object (the HTML by its digest: the bytes themselves travel as a file)."""
+    return {"format": CAPTURE_FORMAT, "text": text, "html_sha256": html_sha256, "meta": dict(meta),
+            "captured_at": captured_at.isoformat(), "process": process}
+
+
+def document_bytes(document: Mapping[str, Any]) -> bytes:
+    return canonical(document).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def capture_digest(document: Mapping[str, Any]) -> str:
+    """The capture's SHA-256, over its canonical bytes."""
+    return sha256_hex(document_bytes(document))
+
+
+def capture_intact(*, text: str, html: bytes | None, html_sha256: str | None, meta: Mapping[str, Any],
+                   captured_at: datetime, process: str, sha256: str) -> bool:
+    """Whether a capture's stored parts still hash to the digest it was written with (its HTML to its own)."""
+    if (html is None) != (html_sha256 is None) or (html is not None and sha256_hex(html) != html_sha256):
+        return False
+    document = capture_document(text=text, html_sha256=html_sha256, meta=meta, captured_at=captured_at,
+                                process=process)
+    return capture_digest(document) == sha256
