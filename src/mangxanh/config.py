@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Signs the audit trail (HMAC). It must not live in the database: whoever can write the
     # database but not read this key cannot forge history that verifies.
     audit_key: str = ""
+    # Signs evidence packages (Ed25519, derived from this secret). Kept outside the database like the
+    # audit key; its public key (`mangxanh evidence public-key`) is what a court checks a package with.
+    evidence_key: str = ""
     agency_name: str = "Sở Khoa học và Công nghệ Hà Nội"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -93,6 +96,10 @@ class Settings(BaseSettings):
     def effective_audit_key(self) -> bytes:
         """The key that signs the audit trail: configured, or generated once into ``var/audit_key``."""
         return (self.audit_key or self._generated("audit_key")).encode("utf-8")
+
+    def effective_evidence_key(self) -> bytes:
+        """The secret evidence packages are signed from: configured, or generated once into ``var/evidence_key``."""
+        return (self.evidence_key or self._generated("evidence_key")).encode("utf-8")
 
     @property
     def audit_anchor_file(self) -> Path:

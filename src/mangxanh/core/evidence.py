@@ -10,6 +10,7 @@ and compare it with the digest the case's history recorded when the capture was 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -53,3 +54,13 @@ def capture_intact(*, text: str, html: bytes | None, html_sha256: str | None, me
     document = capture_document(text=text, html_sha256=html_sha256, meta=meta, captured_at=captured_at,
                                 process=process)
     return capture_digest(document) == sha256
+
+
+def chain_digest(prev_hash: str, fields: Mapping[str, Any], *, key: bytes, version: int) -> str:
+    """The digest that chains an audit record to the one before it: version 1 plain SHA-256 (before
+    the audit key existed), version 2 HMAC-SHA256 under the key. An evidence package's history is
+    checked with the same function, without the database."""
+    message = (prev_hash + canonical(fields)).encode("utf-8")
+    if version == 1:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

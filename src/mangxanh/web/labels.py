@@ -50,6 +50,7 @@ def action_labels() -> dict[str, str]:
         "approve_action": _("approve an outward action"),
         "send_action": _("issue a letter and send an action"),
         "record_answer": _("record a recipient's answer"),
+        "export_evidence": _("export an evidence package"),
         "manage_sources": _("manage sources and API tokens"),
         "edit_rules": _("edit the rules"),
         "manage_users": _("manage accounts"),
@@ -143,6 +144,7 @@ def audit_labels() -> dict[str, str]:
         "user_created": _("Account created"),
         "audit_checked": _("Audit trail verified"),
         "letter_downloaded": _("Letter downloaded"),
+        "evidence_exported": _("Evidence package downloaded"),
     }
 
 

@@ -34,6 +34,7 @@ class Action(StrEnum):
     APPROVE_ACTION = "approve_action"
     SEND_ACTION = "send_action"
     RECORD_ANSWER = "record_answer"
+    EXPORT_EVIDENCE = "export_evidence"
     MANAGE_SOURCES = "manage_sources"
     EDIT_RULES = "edit_rules"
     MANAGE_USERS = "manage_users"
@@ -66,6 +67,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Issuing the department's letters, numbered in its register.
     Action.SEND_ACTION: frozenset({_S, _N}),
     Action.RECORD_ANSWER: _CASE_WORKERS,
+    # An evidence package carries the content and the whole history out of the platform, signed.
+    Action.EXPORT_EVIDENCE: frozenset({_S, _N}),
     # Administrators run the platform, not cases (separation of duties).
     Action.MANAGE_SOURCES: frozenset({_A, _S}),
     Action.EDIT_RULES: frozenset({_A, _S}),

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mangxanh.core.evidence import canonical
+from mangxanh.core.evidence import chain_digest
 from mangxanh.db import AUDIT_KEY
 from mangxanh.errors import ConfigurationError
 
@@ -29,12 +29,9 @@ KEYED_VERSION = 2
 
 def digest(prev_hash: str, fields: Mapping[str, Any], *, key: bytes | None, version: int = KEYED_VERSION) -> str:
     """The digest that chains a record to the one before it."""
-    message = (prev_hash + canonical(fields)).encode("utf-8")
-    if version == LEGACY_VERSION:
-        return hashlib.sha256(message).hexdigest()
-    if not key:
+    if version != LEGACY_VERSION and not key:
         raise ConfigurationError("The audit key is not configured (MANGXANH_AUDIT_KEY or var/audit_key).")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return chain_digest(prev_hash, fields, key=key or b"", version=version)
 
 
 def matches(expected: str, actual: str) -> bool:

@@ -58,6 +58,7 @@ class AuditKind(StrEnum):
     USER_CREATED = "user_created"
     AUDIT_CHECKED = "audit_checked"
     LETTER_DOWNLOADED = "letter_downloaded"
+    EVIDENCE_EXPORTED = "evidence_exported"
 
 
 class CaseEvent(Base):
