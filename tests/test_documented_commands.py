@@ -193,7 +193,8 @@ def _a_sent_request(department: Department, analysis: Analysis, taxonomy: Taxono
             url="https://www.facebook.com/trang.vi.du/posts/2001")])
         case = s.scalars(select(Case).join(StoredItem).where(StoredItem.external_id == "fb_2001")).one()
         record_decision(s, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
-                        legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền.")
+                        legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                        facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền.")
         action = actions.draft_action(s, user=analyst, case_id=case.id, kind="request_takedown", taxonomy=taxonomy)
         actions.approve(s, user=supervisor, action_id=action.id)
         actions.issue_letter(s, user=supervisor, action_ids=[action.id], taxonomy=taxonomy,

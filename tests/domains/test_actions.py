@@ -49,7 +49,8 @@ def _decided(session: Session, analysis: Analysis, taxonomy: Taxonomy, user: Use
     case = session.scalars(select(Case).order_by(Case.id.desc())).first()
     assert case is not None
     cases.record_decision(session, case_id=case.id, actor=user, taxonomy=taxonomy, category="HATE_DISCRIM",
-                          legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền.")
+                          legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                          facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền.")
     return case
 
 

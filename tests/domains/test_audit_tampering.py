@@ -72,7 +72,8 @@ def trail(live_database_url: str, analysis: Analysis, tmp_path: Path) -> Iterato
         case_id = session.scalars(select(Case.id)).one()
         transition_case(session, case_id=case_id, transition="start_review", actor=user)
         record_decision(session, case_id=case_id, actor=user, taxonomy=analysis.taxonomy, category="HATE_DISCRIM",
-                        legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền.")
+                        legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                        facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền.")
         transition_case(session, case_id=case_id, transition="resolve", actor=user)
     anchor_file = tmp_path / "audit-anchors.jsonl"
     with unit_of_work(factory) as session:

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from mangxanh.core.items import RawItem
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.audit.bindings import check_all_decisions
+from mangxanh.domains.audit.problems import TrailReport
 from mangxanh.domains.audit.service import history
 from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases import service as cases
@@ -47,7 +49,8 @@ def test_decision_moves_the_case_and_is_recorded_with_who_and_when(
     basis = taxonomy.category("HATE_DISCRIM").bases_in_force(datetime(2026, 11, 2).date())[0]
     decision = cases.record_decision(
         session, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
-        legal_basis=basis.key, action="request_takedown", note="Kỳ thị vùng miền, đề nghị gỡ bỏ.",
+        legal_basis=basis.key, action="request_takedown",
+        facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền, đề nghị gỡ bỏ.",
         expected_version=case.version,
     )
     assert decision.decided_by_id == analyst.id
@@ -66,6 +69,8 @@ def test_decision_moves_the_case_and_is_recorded_with_who_and_when(
         ({"legal_basis": "csl-2018|Điều 8 khoản 1 điểm c"}, "in force"),  # repealed before publication
         ({"action": "notify_111"}, "not available"),
         ({"note": "   "}, "statement of reasons"),
+        ({"facts": ""}, "facts"),
+        ({"legal_basis": ""}, "Choose the legal basis"),
         ({"category": "NOPE"}, "Unknown category"),
     ],
 )
@@ -74,7 +79,7 @@ def test_bad_decisions_are_refused_and_change_nothing(
 ) -> None:
     case = _case(session, analysis)
     good = {"category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4", "action": "request_takedown",
-            "note": "Lý do"}
+            "facts": "Bài viết công khai.", "note": "Lý do"}
     events_before = len(history(session, case_id=case.id))
     with pytest.raises(InvalidInput, match=message):
         cases.record_decision(session, case_id=case.id, actor=analyst, taxonomy=taxonomy, **{**good, **fields})
@@ -132,7 +137,8 @@ def test_reopening_a_case_whose_content_has_a_newer_open_case_names_that_case(
     analyst.role = Role.SUPERVISOR.value  # reopening is the leadership's call
     old = _case(session, analysis)
     cases.record_decision(session, case_id=old.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
-                          legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Gỡ bỏ.")
+                          legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                          facts="Bài viết kỳ thị.", note="Gỡ bỏ.")
     for move in ("resolve", "close"):
         cases.transition_case(session, case_id=old.id, transition=move, actor=analyst)
     # The content is edited and found again: a new case opens on the same item.
@@ -143,3 +149,49 @@ def test_reopening_a_case_whose_content_has_a_newer_open_case_names_that_case(
     with pytest.raises(Conflict, match=f"#{newer.id}"):
         cases.transition_case(session, case_id=old.id, transition="reopen", actor=analyst)
     assert session.get_one(Case, old.id).status == "closed"
+
+
+def test_a_revised_decision_is_a_new_version_bound_into_the_history(
+    session: Session, analysis: Analysis, taxonomy: Taxonomy, analyst: User
+) -> None:
+    case = _case(session, analysis)
+    basis = "decision-874-2021|Điều 4"
+    first = cases.record_decision(session, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                                  legal_basis=basis, action="request_takedown", facts="Bài viết công khai.",
+                                  note="Kỳ thị vùng miền.", internal_note="Tái phạm lần hai.")
+    assert (first.version, first.supersedes_id, first.automated_detection, first.automated_decision) == (
+        1, None, True, False)
+    with pytest.raises(InvalidInput, match="changes nothing"):
+        cases.record_decision(session, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                              legal_basis=basis, action="request_takedown", facts="Bài viết công khai.",
+                              note="Kỳ thị vùng miền.", internal_note="Tái phạm lần hai.")
+    second = cases.record_decision(session, case_id=case.id, actor=analyst, taxonomy=taxonomy,
+                                   category="DEFAME_INSULT", legal_basis="decree-147-2024|",
+                                   action="request_takedown", facts="Bài viết công khai, nêu tên người bị xúc phạm.",
+                                   note="Xúc phạm danh dự.")
+    assert (second.version, second.supersedes_id) == (2, first.id)
+    assert session.get_one(Case, case.id).status == "decided" and session.get_one(Case, case.id).category == (
+        "DEFAME_INSULT")
+    assert (session.get_one(type(first), first.id).category, first.facts) == ("HATE_DISCRIM", "Bài viết công khai.")
+    decided = [e for e in history(session, case_id=case.id) if e.kind == "decision"]
+    assert [e.after["version"] for e in decided if e.after] == [1, 2]
+    assert verify_case_history(session, case_id=case.id).ok
+    report = TrailReport()
+    check_all_decisions(session, report)
+    assert report.ok
+
+    cases.transition_case(session, case_id=case.id, transition="resolve", actor=analyst)
+    with pytest.raises(InvalidTransition):  # a resolved case is reopened before its decision is revised
+        cases.record_decision(session, case_id=case.id, actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                              legal_basis=basis, action="request_takedown", facts="Khác.", note="Khác.")
+
+    # Whoever edits a decision's facts in the database is found out.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE decisions DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER decisions_no_update"))
+    session.execute(text("UPDATE decisions SET facts = 'Không có gì.' WHERE id = :id"), {"id": first.id})
+    session.expire_all()
+    report = TrailReport()
+    check_all_decisions(session, report)
+    assert not report.ok and "differs from what its event recorded" in report.problems[0].describe()

@@ -68,7 +68,8 @@ def sent_case(session: Session, analysis: Analysis, taxonomy: Taxonomy, people: 
     _post(session, analysis, "bọn parky cút về quê đi, đồ nhà quê")
     case = session.scalars(select(Case).order_by(Case.id.desc())).one()
     cases.record_decision(session, case_id=case.id, actor=people["ha"], taxonomy=taxonomy, category="HATE_DISCRIM",
-                          legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền.")
+                          legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                          facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền.")
     action = actions.draft_action(session, user=people["ha"], case_id=case.id, kind="request_takedown",
                                   taxonomy=taxonomy)
     actions.approve(session, user=people["duc"], action_id=action.id)
@@ -112,6 +113,7 @@ def test_a_package_holds_what_the_case_rests_on_and_verifies(
     assert files[f"captures/item-{item}-capture-2.txt"].decode() == "bọn parky cút về quê đi, đồ nhà quê"
     decisions = json.loads(files["decisions.json"])
     assert decisions[0]["legal_basis"] == "decision-874-2021|Điều 4" and decisions[0]["decided_by"]["username"] == "ha"
+    assert (decisions[0]["facts"], decisions[0]["version"]) == ("Bài viết kỳ thị.", 1)
     readme = files["README.txt"].decode()
     assert f"GÓI CHỨNG CỨ HỒ SƠ SỐ {sent_case.id}" in readme and fingerprint(KEY.public_key()) in readme
 

@@ -84,7 +84,7 @@ def _attempts(taxonomy: Taxonomy, colleague: User) -> dict[Action, Callable[[Ses
         A.START_REVIEW: lambda s, u, c: cases.transition_case(s, case_id=c, transition="start_review", actor=u),
         A.DECIDE: lambda s, u, c: cases.record_decision(
             s, case_id=c, actor=u, taxonomy=taxonomy, category="HATE_DISCRIM", legal_basis="decision-874-2021|Điều 4",
-            action="request_takedown", note="Kỳ thị vùng miền."),
+            action="request_takedown", facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền."),
         A.CLAIM: lambda s, u, c: work.claim(s, user=u, case_id=c),
         A.ASSIGN: lambda s, u, c: work.assign(s, user=u, case_id=c, assignee_id=colleague.id),
         A.SET_DISTRICT: lambda s, u, c: work.set_district(s, user=u, case_id=c, district="Ba Đình"),

@@ -59,7 +59,8 @@ def test_decisions_become_training_rows(
               "insult": ("DEFAME_INSULT", "csl-2025|", "advise_victim")}
     for key, (category, basis, action) in decide.items():
         cases.record_decision(session, case_id=by_item[key].id, actor=analyst, taxonomy=taxonomy,
-                              category=category, legal_basis=basis, action=action, note="Lý do.")
+                              category=category, legal_basis=basis, action=action,
+                              facts="Bài viết kỳ thị.", note="Lý do.")
     out = tmp_path / "rows" / "decisions.csv"
     assert export_decisions(session, out) == 3
     with out.open(encoding="utf-8") as handle:

@@ -97,7 +97,8 @@ def test_a_case_moves_only_as_its_state_machine_and_the_permissions_allow(
         if move == "decide":
             taken = _attempt(session, lambda user=user: cases.record_decision(  # type: ignore[misc]
                 session, case_id=case.id, actor=user, taxonomy=taxonomy, category="HATE_DISCRIM",
-                legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị vùng miền."))
+                legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền."))
         else:
             taken = _attempt(session, lambda user=user, move=move: cases.transition_case(  # type: ignore[misc]
                 session, case_id=case.id, transition=move, actor=user))
@@ -131,7 +132,8 @@ def test_an_action_moves_only_as_its_state_machine_four_eyes_and_the_permissions
     case = _new_case(session, analysis, "action-property")
     drafter = people["ha"]
     cases.record_decision(session, case_id=case.id, actor=drafter, taxonomy=taxonomy, category="HATE_DISCRIM",
-                          legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị.")
+                          legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                          facts="Bài viết kỳ thị.", note="Kỳ thị.")
     action_id = actions.draft_action(session, user=drafter, case_id=case.id, kind="request_takedown",
                                      taxonomy=taxonomy).id
     state = ActionState.DRAFTED

@@ -30,7 +30,8 @@ def _decide(client: TestClient, factory: sessionmaker[Session], case_id: int) ->
     with factory() as s:
         version = s.get_one(Case, case_id).version
     form = {"csrf_token": csrf_from(page), "category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4",
-            "action": "request_takedown", "note": "Kỳ thị vùng miền.", "version": str(version)}
+            "action": "request_takedown", "facts": "Bài viết công khai.",
+            "note": "Kỳ thị vùng miền.", "version": str(version)}
     assert client.post(f"/cases/{case_id}/decision", data=form).status_code == 303
     return csrf_from(page)
 

@@ -61,7 +61,8 @@ def _sent_request(api: TestClient, factory: sessionmaker[Session], taxonomy: Tax
                       for name, role in (("ha", Role.ANALYST.value), ("duc", Role.SUPERVISOR.value))}
         case = s.scalars(select(Case).join(StoredItem).where(StoredItem.external_id == external_id)).one()
         cases.record_decision(s, case_id=case.id, actor=people["ha"], taxonomy=taxonomy, category="HATE_DISCRIM",
-                              legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị.")
+                              legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                              facts="Bài viết kỳ thị.", note="Kỳ thị.")
         action = actions.draft_action(s, user=people["ha"], case_id=case.id, kind="request_takedown",
                                       taxonomy=taxonomy)
         actions.approve(s, user=people["duc"], action_id=action.id)

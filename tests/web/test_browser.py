@@ -77,6 +77,7 @@ def test_analyst_decides_the_top_case(server: tuple[str, dict[str, str]], browse
     basis = page.locator(f'select[name=legal_basis] optgroup[label="{category}"] option').first
     page.select_option("select[name=legal_basis]", basis.get_attribute("value"))
     page.select_option("select[name=action]", "request_takedown")
+    page.fill("textarea[name=facts]", "Bình luận công khai dưới bài đăng, xúc phạm người khác.")
     page.fill("textarea[name=note]", "Bình luận có nội dung vi phạm, đề nghị nền tảng gỡ bỏ.")
     page.click("form.decision-form button[type=submit]")
 

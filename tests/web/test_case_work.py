@@ -34,7 +34,8 @@ def test_a_viewer_may_read_but_a_decision_is_refused_in_vietnamese_kept_and_harm
     with session_factory() as s:
         version = s.get_one(Case, hate_case).version
     form = {"csrf_token": csrf_from(page.text), "category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4",
-            "action": "request_takedown", "note": "Thử ra quyết định.", "version": str(version)}
+            "action": "request_takedown", "facts": "Bài viết công khai.",
+            "note": "Thử ra quyết định.", "version": str(version)}
     refused = client.post(f"/cases/{hate_case}/decision", data=form)
     assert refused.status_code == 403
     assert "Vai trò của bạn không được phép ra quyết định xử lý hồ sơ." in refused.text

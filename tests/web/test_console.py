@@ -102,18 +102,43 @@ def test_decision_is_recorded_and_shown_in_history(
 ) -> None:
     log_in(client)
     page = client.get(f"/cases/{hate_case}").text
+    assert '<option value="">Chọn…</option>' in page.split('name="action"')[1][:200]  # no action preselected
     form = {"csrf_token": csrf_from(page), "category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4",
-            "action": "request_takedown", "note": "Phân biệt vùng miền, đề nghị nền tảng gỡ bỏ."}
+            "action": "request_takedown", "facts": "Bài đăng công khai ngày 10/11/2026 gọi người miền khác là parky.",
+            "note": "Phân biệt vùng miền, đề nghị nền tảng gỡ bỏ.", "internal_note": "Tài khoản này tái phạm."}
     response = client.post(f"/cases/{hate_case}/decision", data=form)
     assert response.status_code == 303
     page = client.get(f"/cases/{hate_case}").text
     assert "Đã ghi nhận quyết định." in page
     assert "Ghi nhận quyết định" in page and "Phân biệt vùng miền, đề nghị nền tảng gỡ bỏ." in page
+    decision = page[page.index('id="decision-1"'):]
+    assert "Quyết định 874/QĐ-BTTTT ban hành Bộ Quy tắc ứng xử trên mạng xã hội, Điều 4" in decision.split("</dl>")[0]
+    assert "gọi người miền khác là parky" in decision and "Tài khoản này tái phạm." in decision
+    assert "Phát hiện bằng công cụ tự động; quyết định do cán bộ đưa ra" in decision
+    history = page[page.index('class="history"'):]
+    # The basis, in the history too.
+    assert "Quyết định 874/QĐ-BTTTT ban hành Bộ Quy tắc ứng xử trên mạng xã hội, Điều 4" in history
     assert "Lịch sử toàn vẹn" in page
     with session_factory() as s:
         case = s.get(Case, hate_case)
         assert case is not None and case.status == "decided"
-        assert s.scalars(select(Decision).where(Decision.case_id == hate_case)).one().decided_by_id == staff
+        stored = s.scalars(select(Decision).where(Decision.case_id == hate_case)).one()
+        assert (stored.decided_by_id, stored.version, stored.automated_detection) == (staff, 1, True)
+
+    # A revision is a new version; the first stays as it was.
+    token = csrf_from(page)
+    same = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token})
+    assert same.status_code == 422 and "không thay đổi gì" in same.text
+    revised = client.post(f"/cases/{hate_case}/decision",
+                          data={**form, "csrf_token": token, "action": "refer_police", "note": "Có dấu hiệu tội phạm."})
+    assert revised.status_code == 303
+    page = client.get(f"/cases/{hate_case}").text
+    assert 'id="decision-2"' in page and "phiên bản 2 (đang có hiệu lực)" in page and "(đã được thay thế)" in page
+    with session_factory() as s:
+        first, second = s.scalars(select(Decision).where(Decision.case_id == hate_case).order_by(Decision.id)).all()
+        assert (first.version, first.action, first.note) == (1, "request_takedown", form["note"])
+        assert (second.version, second.supersedes_id, second.action) == (2, first.id, "refer_police")
+        assert s.get_one(Case, hate_case).status == "decided"
 
 
 def test_bad_decision_and_missing_csrf_change_nothing(
@@ -122,16 +147,27 @@ def test_bad_decision_and_missing_csrf_change_nothing(
     log_in(client)
     token = csrf_from(client.get(f"/cases/{hate_case}").text)
     form = {"category": "HATE_DISCRIM", "legal_basis": "decision-874-2021|Điều 4", "action": "request_takedown",
-            "note": "Lý do"}
+            "facts": "Bài đăng công khai.", "note": "Lý do"}
     assert client.post(f"/cases/{hate_case}/decision", data=form).status_code == 403
     bad = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token, "note": " "})
     assert bad.status_code == 422 and "Hãy ghi lý do của quyết định." in bad.text
+    no_facts = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token, "facts": ""})
+    assert no_facts.status_code == 422 and "Hãy nêu sự việc" in no_facts.text
+    no_law = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token, "legal_basis": ""})
+    assert no_law.status_code == 422 and "Hãy chọn căn cứ pháp lý" in no_law.text
     wrong_law = client.post(f"/cases/{hate_case}/decision",
                             data={**form, "csrf_token": token, "legal_basis": "csl-2018|Điều 8 khoản 1 điểm c"})
     assert wrong_law.status_code == 422 and "có hiệu lực" in wrong_law.text
+    stale = client.post(f"/cases/{hate_case}/decision", data={**form, "csrf_token": token, "version": "999"})
+    assert stale.status_code == 409
     with session_factory() as s:
         assert s.get(Case, hate_case).status == "new"  # type: ignore[union-attr]
         assert not s.scalars(select(Decision)).all()
+        kept = s.scalars(select(AuditEvent).where(AuditEvent.kind == "request_refused").order_by(AuditEvent.id)).all()
+    assert [(e.case_id, e.actor_id, e.data["kind"]) for e in kept] == [(hate_case, staff, "InvalidInput")] * 4 + [
+        (hate_case, staff, "Conflict")]
+    assert kept[0].data["request"] == f"POST /cases/{hate_case}/decision"
+    assert "Yêu cầu bị từ chối: Hãy ghi lý do của quyết định." in client.get(f"/cases/{hate_case}").text
 
 
 def test_forbidden_transition_is_explained(client: TestClient, staff: int, hate_case: int) -> None:

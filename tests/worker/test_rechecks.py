@@ -48,7 +48,8 @@ def _sent(factory: sessionmaker[Session], analysis: Analysis, taxonomy: Taxonomy
         case = s.scalars(select(Case).order_by(Case.id.desc())).first()
         assert case is not None
         cases.record_decision(s, case_id=case.id, actor=people["ha"], taxonomy=taxonomy, category="HATE_DISCRIM",
-                              legal_basis="decision-874-2021|Điều 4", action="request_takedown", note="Kỳ thị.")
+                              legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                              facts="Bài viết kỳ thị.", note="Kỳ thị.")
         action = actions.draft_action(s, user=people["ha"], case_id=case.id, kind="request_takedown",
                                       taxonomy=taxonomy, recipient="Ban quản trị trang tin")
         actions.approve(s, user=people["duc"], action_id=action.id)

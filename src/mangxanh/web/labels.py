@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mangxanh.errors import MangXanhError
 from mangxanh.i18n import gettext as _
 
@@ -137,6 +140,7 @@ def audit_labels() -> dict[str, str]:
         "logout": _("Logged out"),
         "case_viewed": _("Case viewed"),
         "permission_refused": _("Action refused: not permitted"),
+        "request_refused": _("Request refused"),
         "rules_saved": _("Rules saved"),
         "source_changed": _("Source changed"),
         "token_issued": _("API token issued"),
@@ -146,6 +150,18 @@ def audit_labels() -> dict[str, str]:
         "letter_downloaded": _("Letter downloaded"),
         "evidence_exported": _("Evidence package downloaded"),
     }
+
+
+def logged_reason(data: Mapping[str, Any] | None) -> str:
+    """The reason a refusal kept in the audit log gives, in the user's language ("" when it gives none)."""
+    reason = (data or {}).get("reason")
+    if not isinstance(reason, str):
+        return ""
+    params = (data or {}).get("params") or {}
+    try:
+        return _(reason).format(**params) if params else _(reason)
+    except (KeyError, IndexError, ValueError):  # a message whose placeholders changed since
+        return reason
 
 
 def error_message(exc: MangXanhError) -> str:

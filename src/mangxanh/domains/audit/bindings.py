@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -23,6 +24,10 @@ CAPTURE_COLUMNS = (Capture.id, Capture.seq, Capture.item_id, Capture.text, Captu
                    Capture.meta, Capture.captured_at, Capture.process, Capture.sha256)
 
 
+# What a decision recorded before migration 0012 holds for the fields its event did not record then.
+UNRECORDED: dict[str, Any] = {"facts": "", "internal_note": "", "version": 1}
+
+
 def check_decisions(decisions: Iterable[Decision], decision_events: Iterable[CaseEvent]) -> Problem | None:
     """Every decision row must be the one its decision event recorded, and every such event must have its row."""
     recorded = {int(e.after["decision_id"]): e for e in decision_events if e.after and e.after.get("decision_id")}
@@ -31,9 +36,9 @@ def check_decisions(decisions: Iterable[Decision], decision_events: Iterable[Cas
         if event is None:
             return Problem((at_decision(decision.id),), msgid("no event of the case's history records it"))
         assert event.after is not None
-        if (decision.category, decision.legal_basis, decision.action, decision.note, decision.decided_by_id) != (
-                event.after.get("category"), event.after.get("legal_basis"), event.after.get("action"), event.note,
-                event.actor_id):
+        recorded_fields = {name: event.after.get(name, UNRECORDED.get(name)) for name in decision.recorded()}
+        if (decision.category, decision.note, decision.decided_by_id, decision.recorded()) != (
+                event.after.get("category"), event.note, event.actor_id, recorded_fields):
             return Problem((at_decision(decision.id),), msgid("it differs from what its event recorded"))
     for decision_id in recorded:
         return Problem((at_decision(decision_id),), msgid("its event is there but the decision is gone"))

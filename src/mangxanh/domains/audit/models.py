@@ -51,6 +51,8 @@ class AuditKind(StrEnum):
     LOGOUT = "logout"
     CASE_VIEWED = "case_viewed"
     PERMISSION_REFUSED = "permission_refused"
+    # A form refused for what it said (no legal basis, a step the case cannot take, a stale form…).
+    REQUEST_REFUSED = "request_refused"
     RULES_SAVED = "rules_saved"
     SOURCE_CHANGED = "source_changed"
     TOKEN_ISSUED = "token_issued"  # noqa: S105 - a kind of event, not a secret

@@ -73,12 +73,30 @@ class Decision(Base):
     category: Mapped[str] = mapped_column(String(40))
     legal_basis: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text)
+    # The statement of reasons: the facts found, and the ground (why they break the rule cited).
+    facts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    note: Mapped[str] = mapped_column(Text)  # the ground
+    # For colleagues (and the case file a court may ask for): never in a letter or a public report.
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Whether the content was found by automated means, and whether the decision was taken by them
+    # (NULL: decided before the platform recorded it).
+    automated_detection: Mapped[bool | None] = mapped_column(Boolean)
+    automated_decision: Mapped[bool | None] = mapped_column(Boolean)
+    # 1, 2, … per case: a revision is a new row naming the version it supersedes, never an update.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The capture the decision was taken on: the newest one the case's findings were made on.
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
 
     case: Mapped[Case] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+
+    def recorded(self) -> dict[str, Any]:
+        """What the decision's event records of it (its ground is the event's note); the audit compares them."""
+        return {"legal_basis": self.legal_basis, "action": self.action, "facts": self.facts,
+                "internal_note": self.internal_note, "automated_detection": self.automated_detection,
+                "automated_decision": self.automated_decision, "version": self.version,
+                "supersedes_id": self.supersedes_id}
 
     __table_args__ = (Index("ix_decisions_case_id", "case_id"),)

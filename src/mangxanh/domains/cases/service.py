@@ -234,32 +234,51 @@ def transition_case(
 
 def record_decision(
     session: Session, *, case_id: int, actor: User, taxonomy: Taxonomy, category: str, legal_basis: str,
-    action: str, note: str, expected_version: int | None = None,
+    action: str, facts: str, note: str, internal_note: str = "", expected_version: int | None = None,
 ) -> Decision:
-    """Decide a case: category, legal basis in force when the item was published, action, reasons."""
+    """Decide a case, or revise its decision: category, legal basis in force when the item was published,
+    action, and the statement of reasons (the facts, and the ground in ``note``).
+
+    A revision (of a case decided or awaiting its action) is a new version naming the one it
+    supersedes; the decision it revises stays as it was.
+    """
     case = access_case(session, user=actor, case_id=case_id, need=Action.DECIDE)
     _check_version(case, expected_version)
     if category not in taxonomy.categories:
         raise InvalidInput("Unknown category: {category}", category=category)
     chosen = taxonomy.category(category)
     published = (case.item.published_at or case.opened_at).date()
-    bases = {b.key: b for b in chosen.bases_in_force(published)}
-    if legal_basis not in bases:
+    if not legal_basis:
+        raise InvalidInput("Choose the legal basis of the decision.")
+    if legal_basis not in {b.key for b in chosen.bases_in_force(published)}:
         raise InvalidInput("Choose a legal basis of this category that was in force when the content was published.")
     if action not in {a.code for a in chosen.actions} | {"no_action"}:
         raise InvalidInput("This action is not available for the chosen category.")
-    note = note.strip()
+    facts, note, internal_note = facts.strip(), note.strip(), internal_note.strip()
+    if not facts:
+        raise InvalidInput("State the facts the decision rests on.")
     if not note:
         raise InvalidInput("Write the statement of reasons for the decision.")
-    if len(note) > MAX_NOTE_CHARS:
+    if max(len(facts), len(note), len(internal_note)) > MAX_NOTE_CHARS:
         raise InvalidInput("The statement of reasons is longer than {n} characters.", n=MAX_NOTE_CHARS)
-    new_status = apply_transition(CaseStatus(case.status), "decide")
+    status = CaseStatus(case.status)
+    previous = session.scalars(select(Decision).where(Decision.case_id == case.id)
+                               .order_by(Decision.version.desc()).limit(1)).first()
+    if previous is None or status not in REVISABLE:
+        status = apply_transition(status, "decide")
+    elif (previous.category, previous.legal_basis, previous.action, previous.facts, previous.note,
+          previous.internal_note) == (category, legal_basis, action, facts, note, internal_note):
+        raise InvalidInput("This revision changes nothing in the decision in force.")
     evidence = decided_capture(session, case.id)
-    decision = Decision(case_id=case.id, decided_by_id=actor.id, category=category, legal_basis=legal_basis,
-                        action=action, note=note, capture_id=evidence.id if evidence else None)
-    session.add(decision)
+    decision = Decision(
+        case_id=case.id, decided_by_id=actor.id, category=category, legal_basis=legal_basis, action=action,
+        facts=facts, note=note, internal_note=internal_note, automated_detection=bool(case.findings),
+        # Every decision is a person's: the platform proposes, staff decide.
+        automated_decision=False, version=previous.version + 1 if previous else 1,
+        supersedes_id=previous.id if previous else None, capture_id=evidence.id if evidence else None)
+    case.decisions.append(decision)
     before = {"status": case.status, "category": case.category, "severity": case.severity}
-    case.status = new_status.value
+    case.status = status.value
     case.category = chosen.code
     case.severity = chosen.severity.code
     case.updated_at = utcnow()
@@ -268,9 +287,13 @@ def record_decision(
     session.flush()
     record_event(session, case_id=case.id, kind=CaseEventKind.DECISION, actor=actor, before=before,
                  after={"status": case.status, "category": category, "severity": case.severity,
-                        "legal_basis": legal_basis, "action": action, "decision_id": decision.id,
+                        **decision.recorded(), "decision_id": decision.id,
                         **(capture_binding(evidence.id, evidence.sha256) if evidence else {})}, note=note)
     return decision
+
+
+# A decision may be revised while its case is decided or awaits its action; later, reopen the case first.
+REVISABLE = frozenset({CaseStatus.DECIDED, CaseStatus.ACTION_PENDING})
 
 
 def decided_capture(session: Session, case_id: int) -> Capture | None:

@@ -17,7 +17,7 @@ from mangxanh.domains.accounts.permissions import Action, PermissionRefused, req
 from mangxanh.domains.audit.models import AuditKind, CaseEventKind
 from mangxanh.domains.audit.service import access_stream, record_audit, record_event
 from mangxanh.domains.cases.models import Case
-from mangxanh.errors import InvalidInput, NotFound
+from mangxanh.errors import InvalidInput, MangXanhError, NotFound
 
 MAX_DISTRICT_CHARS = 100
 # A rule routes a case to a district with the route "district:<name>".
@@ -55,6 +55,15 @@ def record_refusal(session: Session, refused: PermissionRefused, *, address: str
     record_audit(session, kind=AuditKind.PERMISSION_REFUSED, stream=stream, actor=user, case_id=refused.case_id,
                  address=address, data={"action": refused.action.value, "reason": refused.message,
                                         "params": {k: str(v) for k, v in refused.params.items()}})
+
+
+def record_rejected_request(session: Session, *, user: User, case_id: int, request: str, error: MangXanhError,
+                            address: str | None = None) -> None:
+    """Keep a request refused for what it said in the case's access log: who asked what, and why not."""
+    record_audit(session, kind=AuditKind.REQUEST_REFUSED, stream=access_stream(case_id),
+                 actor=session.get(User, user.id), case_id=case_id, address=address,
+                 data={"request": request[:200], "kind": type(error).__name__, "reason": error.message,
+                       "params": {k: str(v)[:200] for k, v in error.params.items()}})
 
 
 def _colleague(session: Session, user_id: int) -> User:

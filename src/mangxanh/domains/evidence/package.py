@@ -93,9 +93,8 @@ def _person(user: User | None) -> dict[str, Any] | None:
 
 
 def _decisions(case: Case) -> list[dict[str, Any]]:
-    return [{"id": d.id, "category": d.category, "legal_basis": d.legal_basis, "action": d.action, "note": d.note,
-             "decided_by": _person(d.decided_by), "created_at": _iso(d.created_at), "capture_id": d.capture_id}
-            for d in case.decisions]
+    return [{"id": d.id, "category": d.category, **d.recorded(), "ground": d.note, "decided_by": _person(d.decided_by),
+             "created_at": _iso(d.created_at), "capture_id": d.capture_id} for d in case.decisions]
 
 
 def _actions(actions: list[OutwardAction]) -> list[dict[str, Any]]:

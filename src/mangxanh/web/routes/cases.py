@@ -22,10 +22,10 @@ from mangxanh.domains.audit.verify import read_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
-from mangxanh.domains.cases.work import access_case, colleagues
+from mangxanh.domains.cases.work import access_case, colleagues, record_rejected_request
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.domains.evidence.captures import case_captures
-from mangxanh.errors import Conflict, InvalidTransition, MangXanhError
+from mangxanh.errors import Conflict, InvalidTransition, MangXanhError, NotFound
 from mangxanh.i18n import current_language
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
@@ -35,6 +35,7 @@ from mangxanh.web.labels import (
     audit_labels,
     error_message,
     event_labels,
+    logged_reason,
     status_labels,
     transition_labels,
 )
@@ -109,6 +110,12 @@ def refused_or_invalid(request: Request, session: Session, tax: Taxonomy, user: 
         status = 403
     else:
         status = 409 if isinstance(exc, Conflict | InvalidTransition) else 422
+        if not isinstance(exc, NotFound):
+            # In a transaction of its own: the refused request's was rolled back.
+            with unit_of_work(request.app.state.sessions) as audit:
+                record_rejected_request(audit, user=user, case_id=case_id, error=exc,
+                                        request=f"{request.method} {request.url.path}",
+                                        address=request.client.host if request.client else None)
     return render_case(request, session, tax, user, case_id, error=error_message(exc), form=form, status_code=status)
 
 
@@ -122,6 +129,7 @@ def render_case(
                              decided=[d.capture_id for d in case.decisions])
     spread = campaign_spread(session, cluster_id=case.item.cluster_id) if case.item.cluster_id else None
     record = read_history(session, case_id=case.id)
+    revising = bool(case.decisions) and CaseStatus(case.status) in cases.REVISABLE
     return render(request, "console/case.html", {
         "user": user, "case": case, "taxonomy": tax, "captures": captures,
         "capture_seq": {shown.capture.id: shown.capture.seq for shown in captures},
@@ -130,15 +138,19 @@ def render_case(
         "access": access_summary(session, case_id=case.id),
         "transitions": [t for t in allowed_transitions(CaseStatus(case.status))
                         if allowed(user, TRANSITION_ACTIONS[t.name])],
-        "can_decide": allowed(user, Action.DECIDE) and any(
-            t.name == "decide" for t in allowed_transitions(CaseStatus(case.status), include_decision=True)),
+        "can_decide": allowed(user, Action.DECIDE) and (revising or any(
+            t.name == "decide" for t in allowed_transitions(CaseStatus(case.status), include_decision=True))),
+        "revising": revising,
+        "basis_labels": {basis.key: basis.label(current_language.get()) for cat in tax.categories.values()
+                         for basis in cat.legal_bases},
+        "four_eyes": {code for code, kind in KINDS.items() if kind.outward},
         "can": {action.value: allowed(user, action) for action in Action},
         "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
         "actions": actions_of(session, case.id), "action_kinds": _kinds_for(tax, case),
         "deadlines": DEADLINE_HOURS, "overdue": overdue, "moves": action_moves, "state_of": ActionState,
         "action_states": action_state_labels(), "answers": answer_labels(),
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
-        "audit_labels": audit_labels(),
+        "audit_labels": audit_labels(), "logged_reason": logged_reason,
         "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,
     }, status_code=status_code)
 
@@ -151,7 +163,9 @@ def decide(
     category: Annotated[str, Form(max_length=40)] = "",
     legal_basis: Annotated[str, Form(max_length=300)] = "",
     action: Annotated[str, Form(max_length=40)] = "",
+    facts: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
     note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
+    internal_note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
     version: Annotated[int | None, Form()] = None,
     user: User = Depends(current_user),
     session: DbSession,
@@ -159,10 +173,12 @@ def decide(
 ) -> Response:
     try:
         cases.record_decision(session, case_id=case_id, actor=user, taxonomy=tax, category=category,
-                              legal_basis=legal_basis, action=action, note=note, expected_version=version)
+                              legal_basis=legal_basis, action=action, facts=facts, note=note,
+                              internal_note=internal_note, expected_version=version)
     except MangXanhError as exc:
         session.rollback()
-        form = {"category": category, "legal_basis": legal_basis, "action": action, "note": note}
+        form = {"category": category, "legal_basis": legal_basis, "action": action, "facts": facts, "note": note,
+                "internal_note": internal_note}
         return refused_or_invalid(request, session, tax, user, case_id, exc, form=form)
     web_session(request).flash(_("Decision recorded."), "success")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
