@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     user_agent: str = "MangXanhBot/0.1 (+https://github.com/mangxanh)"
+    # E-mail notices (overdue cases to supervisors). Empty host: none are sent; the console shows them anyway.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: str = Field(default="starttls", pattern=r"^(starttls|ssl|none)$")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "mangxanh@localhost"
+    # The console's address as staff reach it, for the links in e-mails (default: http://HOST:PORT).
+    public_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
     # Scale-out: Celery broker on Redis. Empty means the embedded default (in-process scheduler).
     redis_url: str = ""
     worker_batch_size: int = Field(default=200, ge=1, le=5_000)
@@ -88,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'mangxanh.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def effective_secret_key(self) -> str:
         """The configured secret, or one generated once into ``var/secret_key`` (never a default)."""

@@ -140,6 +140,7 @@ def user_create(
     role: Annotated[str, typer.Option(help="admin, supervisor, analyst or district_officer")] = "analyst",
     display_name: Annotated[str, typer.Option(help="Name shown in the console")] = "",
     password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    email: Annotated[str, typer.Option(help="Where notices go (overdue cases, for supervisors)")] = "",
 ) -> None:
     """Create a staff account. Without --password-stdin you are prompted for the password."""
     from mangxanh.db import unit_of_work
@@ -152,7 +153,7 @@ def user_create(
     engine, factory = open_database(settings())
     with unit_of_work(factory) as session:
         user = create_user(session, username=username, password=password, display_name=display_name or username,
-                           role=role)
+                           role=role, email=email)
         typer.echo(f"Created {user.role} {user.username}.")
     engine.dispose()
 

@@ -42,6 +42,7 @@ from mangxanh.web.routes import actions, api, api_requests, auth, case_work, cas
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
+from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
 
@@ -138,8 +139,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
 
 
 def upkeep(factory: sessionmaker[Session], settings: Settings) -> None:
-    """The embedded scheduler's housekeeping each tick: seal and check the audit trail, re-check requests."""
+    """The embedded scheduler's housekeeping each tick: seal and check the audit trail, keep deadlines,
+    re-check requests."""
     upkeep_if_due(factory, anchor_file=settings.audit_anchor_file)
+    deadline_tick(factory, settings)
     recheck_due(factory, policy=FetchPolicy.from_settings(settings))
 
 

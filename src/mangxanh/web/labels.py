@@ -128,6 +128,7 @@ def event_labels() -> dict[str, str]:
         "action_answered": _("Answer recorded"),
         "action_checked": _("Content checked again"),
         "viewed": _("Case viewed"),
+        "overdue": _("Deadline passed: escalated to the supervisors"),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,24 @@ def first_problem(problems: list[dict[str, Any]]) -> str:
     return f"{places}: {message(first.get('what'), first.get('params'))}"
 
 
+def remaining(due: datetime | None, now: datetime | None = None) -> Markup:
+    """Time left to a deadline ("còn 5 giờ", "còn 3 ngày"), or how late it is, marked for the eye when late."""
+    if due is None:
+        return Markup("")
+    hours = (due - (now or datetime.now(UTC))).total_seconds() / 3600
+    if hours < 0:
+        late = int(-hours)
+        text = (i18n.ngettext("%(n)s day overdue", "%(n)s days overdue", late // 24) % {"n": late // 24}
+                if late >= 48 else i18n.ngettext("%(n)s hour overdue", "%(n)s hours overdue", max(late, 1))
+                % {"n": max(late, 1)})
+        return Markup('<span class="due late">{}</span>').format(text)
+    left = int(hours)
+    text = (i18n.ngettext("%(n)s day left", "%(n)s days left", left // 24) % {"n": left // 24} if left >= 48
+            else i18n.ngettext("%(n)s hour left", "%(n)s hours left", left) % {"n": left} if left >= 1
+            else i18n.gettext("less than an hour left"))
+    return Markup('<span class="due{}">{}</span>').format(" soon" if left < 6 else "", text)
+
+
 def make_templates() -> Jinja2Templates:
     directory = Path(str(resources.files("mangxanh.web").joinpath("templates")))
     env = Environment(
@@ -88,6 +107,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["highlight"] = highlight
     env.filters["explain"] = explain
     env.filters["first_problem"] = first_problem
+    env.filters["remaining"] = remaining
     env.globals["message"] = message
     env.globals["current_language"] = i18n.current_language.get
     return templates

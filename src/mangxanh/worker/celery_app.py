@@ -31,6 +31,7 @@ RUN_SOURCE = "mangxanh.run_source"
 SCHEDULE_SOURCES = "mangxanh.schedule_sources"
 AUDIT_UPKEEP = "mangxanh.audit_upkeep"
 RECHECK_REQUESTS = "mangxanh.recheck_requests"
+KEEP_DEADLINES = "mangxanh.keep_deadlines"
 
 # Beat asks the database which sources are due this often; each source keeps its own interval.
 SCHEDULE_EVERY_S = 60.0
@@ -78,7 +79,8 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue=INGEST_QUEUE,
         task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE},
-                     AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}, RECHECK_REQUESTS: {"queue": SOURCES_QUEUE}},
+                     AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}, RECHECK_REQUESTS: {"queue": SOURCES_QUEUE},
+                     KEEP_DEADLINES: {"queue": SOURCES_QUEUE}},
         beat_schedule={
             "due-sources": {
                 "task": SCHEDULE_SOURCES,
@@ -89,6 +91,12 @@ def make_celery(settings: Settings) -> Celery:
             # Anchors every ten minutes and a daily verification; the task decides what is due.
             "audit-upkeep": {
                 "task": AUDIT_UPKEEP,
+                "schedule": SCHEDULE_EVERY_S,
+                "options": {"expires": SCHEDULE_EVERY_S - 5},
+            },
+            # Overdue cases escalated to the supervisors, unanswered requests marked so.
+            "keep-deadlines": {
+                "task": KEEP_DEADLINES,
                 "schedule": SCHEDULE_EVERY_S,
                 "options": {"expires": SCHEDULE_EVERY_S - 5},
             },

@@ -38,6 +38,7 @@ from mangxanh.domains.sources.schedule import RunOutcome
 from mangxanh.errors import NotFound
 from mangxanh.worker import celery_app as names
 from mangxanh.worker.audit_upkeep import upkeep_if_due
+from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.dispatch import enqueue_due_sources
 from mangxanh.worker.rechecks import recheck_due
 
@@ -219,9 +220,18 @@ def recheck_requests(task: Task) -> int:
     return checked
 
 
+def keep_deadlines(task: Task) -> int:
+    """Beat's tick for deadlines: escalate overdue cases (e-mailing the supervisors), expire unanswered requests."""
+    state = runtime()
+    done = deadline_tick(state.factory, state.settings)
+    if done.cases or done.unanswered:
+        log.info("escalated %d overdue cases, %d requests unanswered", len(done.cases), len(done.unanswered))
+    return len(done.cases)
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
                            (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep),
-                           (names.RECHECK_REQUESTS, recheck_requests)):
+                           (names.RECHECK_REQUESTS, recheck_requests), (names.KEEP_DEADLINES, keep_deadlines)):
         app.task(name=name, bind=True)(function)

@@ -27,6 +27,11 @@ class CaseStatus(StrEnum):
         return self is not CaseStatus.CLOSED
 
 
+# The department is still handling a case in these states: its deadline runs.
+HANDLING_STATES = (CaseStatus.NEW, CaseStatus.TRIAGED, CaseStatus.IN_REVIEW, CaseStatus.DECIDED,
+                   CaseStatus.ACTION_PENDING)
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     name: str

@@ -29,6 +29,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32), default=Role.ANALYST.value)
     district: Mapped[str | None] = mapped_column(String(100))
+    # Where notices go (overdue cases, for supervisors), when SMTP is configured.
+    email: Mapped[str | None] = mapped_column(String(254))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout and password change: every cookie signed for an older epoch stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)

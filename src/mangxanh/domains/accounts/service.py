@@ -18,6 +18,8 @@ from mangxanh.errors import Conflict, InvalidInput
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# One address, no display name: what a notice is sent to.
+_EMAIL = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]{1,189}\.[^@\s<>,;.]{2,}$")
 MIN_PASSWORD = 10
 # Verified against when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -25,9 +27,12 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 def create_user(
     session: Session, *, username: str, password: str, display_name: str, role: str = Role.ANALYST.value,
-    district: str | None = None, actor: User | None = None,
+    district: str | None = None, email: str | None = None, actor: User | None = None,
 ) -> User:
     username = username.strip().lower()
+    email = (email or "").strip() or None
+    if email is not None and not _EMAIL.match(email):
+        raise InvalidInput("Not an e-mail address: {email}", email=email[:100])
     if not _USERNAME.match(username):
         raise InvalidInput("Username must be 2–64 characters: lower-case letters, digits, dot, dash, underscore.")
     if len(password) < MIN_PASSWORD:
@@ -38,12 +43,12 @@ def create_user(
         raise Conflict("A user named {username} already exists.", username=username)
     user = User(
         username=username, display_name=display_name.strip() or username, password_hash=_hasher.hash(password),
-        role=role, district=district,
+        role=role, district=district, email=email,
     )
     session.add(user)
     session.flush()
     record_audit(session, kind=AuditKind.USER_CREATED, stream=SYSTEM_STREAM, actor=actor, subject=f"user:{user.id}",
-                 data={"username": username, "role": role, "district": district})
+                 data={"username": username, "role": role, "district": district, "email": email})
     return user
 
 

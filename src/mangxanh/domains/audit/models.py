@@ -25,6 +25,7 @@ class CaseEventKind(StrEnum):
 
     OPENED = "opened"
     ESCALATED = "escalated"
+    OVERDUE = "overdue"  # past its deadline: escalated to the supervisors
     FINDING_ADDED = "finding_added"
     TRANSITION = "transition"
     DECISION = "decision"

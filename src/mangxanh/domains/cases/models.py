@@ -33,6 +33,8 @@ class Case(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the deadline job escalated the case to the supervisors for passing its deadline.
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic lock: two analysts deciding the same case at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -62,6 +64,9 @@ Index("ix_cases_queue_district", Case.district, Case.priority.desc(), Case.due_a
 Index("ix_cases_queue_assignee", Case.assignee_id, Case.priority.desc(), Case.due_at, Case.id, Case.status)
 # The queue sorted by deadline instead of priority.
 Index("ix_cases_deadline_order", Case.due_at, Case.id, Case.status)
+# The deadline job's work list: open cases not escalated yet (partial: escalated ones drop out).
+Index("ix_cases_awaiting_escalation", Case.due_at, Case.id, sqlite_where=Case.overdue_at.is_(None),
+      postgresql_where=Case.overdue_at.is_(None))
 
 
 class Decision(Base):

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from mangxanh.core.workflow import CaseStatus
+from mangxanh.core.workflow import HANDLING_STATES, CaseStatus
+from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.cases.models import Case
 
@@ -34,6 +35,7 @@ class QueueFilter:
     district: str | None = None
     assignee_id: int | None = None
     open_only: bool = True
+    overdue: bool = False  # still being handled past its deadline
     order: QueueOrder = QueueOrder.PRIORITY
 
 
@@ -50,6 +52,8 @@ def _conditions(filters: QueueFilter) -> list[ColumnElement[bool]]:
         conditions.append(Case.status == filters.status)
     elif filters.open_only:
         conditions.append(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
+    if filters.overdue:
+        conditions += [Case.status.in_([s.value for s in HANDLING_STATES]), Case.due_at < utcnow()]
     if filters.category:
         conditions.append(Case.category == filters.category)
     if filters.severity:

@@ -12,7 +12,7 @@ from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.core.workflow import CaseStatus, allowed_transitions
 from mangxanh.core.workflow.actions import ActionState, action_moves
 from mangxanh.db import unit_of_work
-from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.permissions import TRANSITION_ACTIONS, Action, PermissionRefused, allowed
 from mangxanh.domains.actions.kinds import DEADLINE_HOURS, KINDS
 from mangxanh.domains.actions.service import actions_of, kind_of, overdue
@@ -20,6 +20,7 @@ from mangxanh.domains.audit.models import CaseEventKind
 from mangxanh.domains.audit.service import access_summary
 from mangxanh.domains.audit.verify import read_history
 from mangxanh.domains.cases import service as cases
+from mangxanh.domains.cases.deadlines import overdue_count
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
 from mangxanh.domains.cases.work import access_case, colleagues, record_rejected_request
@@ -58,6 +59,7 @@ def queue_page(
     severity: Annotated[str | None, Query(max_length=16)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     mine: bool = False,
+    overdue: bool = False,
     order: Annotated[str | None, Query(max_length=20)] = None,
     user: User = Depends(current_user),
     session: DbSession,
@@ -68,12 +70,14 @@ def queue_page(
     category = category if category in tax.categories else None
     severity = severity if severity in tax.severities else None
     filters = QueueFilter(status=status, category=category, severity=severity,
-                          assignee_id=user.id if mine else None,
+                          assignee_id=user.id if mine else None, overdue=overdue,
                           order=QueueOrder(order) if order in {o.value for o in QueueOrder} else QueueOrder.PRIORITY)
     rows, total = queue(session, filters=scoped(filters, user), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/queue.html", {
         "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "mine": mine,
         "filters": filters, "taxonomy": tax, "statuses": status_labels(),
+        # Supervisors are who overdue cases are escalated to: they see how many there are on every queue page.
+        "overdue_total": overdue_count(session) if user.role == Role.SUPERVISOR.value else 0,
     })
 
 
