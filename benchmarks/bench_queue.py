@@ -11,8 +11,10 @@ middleware and templates, through Starlette's test client, so no network time is
 logged in as an analyst.
 
 Measured, each ``--requests`` times after two warm-up requests: the default queue, page 1,000
-of it, the queue filtered by every status, every severity and every category, and the page of
-the case with 1,000 events (each view adds an event, as in real use). Prints the p50 / p95 /
+of it, the queue filtered by every status, every severity and every category, searched (a common
+phrase, one item's number, an author, a prefix, with a filter and in deadline order), the page of
+the case with 1,000 events (each view adds an event, as in real use) and a case with related
+cases (the same author's). Prints the p50 / p95 /
 max of each in milliseconds as JSON, then PASS or FAIL: every p95 at or under the target.
 """
 
@@ -113,7 +115,13 @@ def main() -> None:
         upgrade(url)
     username, password = staff_login(url)
     taxonomy = load_taxonomy()
-    paths = {"default": "/cases", "page_1000": "/cases?page=1000", "case_1000_events": "/cases/1"}
+    paths = {"default": "/cases", "page_1000": "/cases?page=1000", "case_1000_events": "/cases/1",
+             "case_related": f"/cases/{args.cases // 2}"}
+    # Searches: a phrase in many demo posts, one item's own number, an author, and a search with a filter.
+    one_item = 1 + args.cases // 2 * (args.items // args.cases)  # an item with a case (volume_data spreads them)
+    paths |= {"search_common": "/cases?q=ha+noi", "search_one_item": f"/cases?q={one_item}",
+              "search_author": "/cases?q=nguyen", "search_prefix": "/cases?q=lua",
+              "search_and_status": "/cases?q=ha+noi&status=new", "search_deadline": "/cases?q=ha+noi&order=deadline"}
     paths |= {f"status={s.value}": f"/cases?status={s.value}" for s in CaseStatus}
     paths |= {f"severity={code}": f"/cases?severity={code}" for code in taxonomy.severities}
     paths |= {f"category={code}": f"/cases?category={code}" for code in taxonomy.categories}

@@ -9,9 +9,10 @@ Used by bench_queue.py (and runnable alone). It writes into an empty, migrated d
   capture (text, metadata and the export line's record, ~0.5 kB, digest computed as ingestion does);
 - 1.5 findings per item on average (0–3, distinct detectors) on that capture, each case's item having
   at least one finding over the threshold that points at its case;
-- ``--cases`` cases (default 100,000) on distinct items, in every state in the proportions of a
-  working queue (about 55 % open), every category and severity, priorities 0–100 and deadlines
-  around now; decisions for the decided ones;
+- every item its own URL (the demo post's with the item's number), authors repeating as on the demo;
+- ``--cases`` cases (default 100,000) on distinct items (each in the queue's search), in every
+  state in the proportions of a working queue (about 55 % open), every category and severity,
+  priorities 0–100 and deadlines around now; decisions for the decided ones;
 - a history of 2–11 events per case (about 650,000 events), chained and signed by the product's
   own CaseHistoryWriter so that every chain verifies, one case (the first) with 1,000 events, and
   an anchor sealing them all.
@@ -40,6 +41,7 @@ from mangxanh.demo.loader import demo_file_text
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit import anchors
 from mangxanh.domains.audit.service import CaseHistoryWriter
+from mangxanh.domains.cases.search import document, index_items
 from mangxanh.domains.cases.service import capture_binding
 from mangxanh.domains.evidence.captures import capture_columns
 from mangxanh.domains.sources.models import Source
@@ -134,7 +136,7 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
     demo = [json.loads(line) for line in demo_file_text().splitlines()]
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
-    counts = dict.fromkeys(TABLES, 0)
+    counts = dict.fromkeys((*TABLES, "case_search"), 0)
 
     copier.write(tables["sources"], [
         {"id": i, "name": f"Nguồn {i}", "kind": "jsonl_export", "url": None, "config": {}, "is_active": True,
@@ -154,6 +156,7 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
     # Capture i is item i's first: the findings, openings and decisions below point at it by that id.
     digests: dict[int, str] = {}
     captures: list[dict[str, Any]] = []
+    searchable: list[tuple[int, str]] = []  # the queue's search rows of the items with a case
 
     def item_rows() -> Iterator[dict[str, Any]]:
         for item_id in range(1, items + 1):
@@ -161,21 +164,25 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
             published = now - timedelta(seconds=rng.randrange(400 * 86400))
             external_id = f"vol-{item_id}"
             body = f"{record['text']} (#{item_id})"
-            raw = {**record, "external_id": external_id, "text": body}
+            # Every item has its own address (real posts do); authors repeat, as prolific ones do.
+            url = f"{record['url']}{'&' if '?' in record['url'] else '?'}p={item_id}" if record.get("url") else None
+            raw = {**record, "external_id": external_id, "text": body, "url": url}
             source = sources[item_id % 20]
             capture = capture_columns(RawItem(
                 platform=record["platform"], external_id=external_id, text=body, kind=record.get("kind") or "post",
-                url=record.get("url"), author=record.get("author"), author_handle=record.get("author_handle"),
+                url=url, author=record.get("author"), author_handle=record.get("author_handle"),
                 published_at=published, reactions=record.get("reactions") or 0, shares=record.get("shares") or 0,
                 comments=record.get("comments") or 0, author_followers=record.get("author_followers") or 0,
                 raw=raw), seq=1, source=source, captured_at=published, process=PROCESS)
             captures.append({"id": item_id, "item_id": item_id, **capture})
             if item_id in case_items:
                 digests[item_id] = capture["sha256"]
+                searchable.append((item_id, document(item_text=body, author=record.get("author"),
+                                                     author_handle=record.get("author_handle"), url=url)))
             yield {
                 "id": item_id, "source_id": source.id, "natural_key": f"{record['platform']}:{external_id}",
                 "platform": record["platform"], "external_id": external_id, "kind": record.get("kind") or "post",
-                "parent_external_id": None, "url": record.get("url"), "author": record.get("author"),
+                "parent_external_id": None, "url": url, "author": record.get("author"),
                 "author_handle": record.get("author_handle"), "text": body, "published_at": published,
                 "fetched_at": published, "reactions": record.get("reactions") or 0,
                 "shares": record.get("shares") or 0, "comments": record.get("comments") or 0,
@@ -189,6 +196,10 @@ def generate(url: str, *, items: int = 1_000_000, cases: int = 100_000, seed: in
         copier.write(tables["captures"], captures)
         counts["captures"] += len(captures)
         captures.clear()
+        index_items(session, searchable)  # as ingestion indexes an item when its case opens
+        counts["case_search"] += len(searchable)
+        session.commit()
+        searchable.clear()
     print(f"  items: {counts['items']:,} ({time.perf_counter() - started:.0f} s)", flush=True)
 
     statuses = [s for s, _ in STATUS_SHARES]

@@ -30,6 +30,7 @@ from mangxanh.domains.audit.models import CaseEvent
 from mangxanh.domains.audit.verify import verify_case_history
 from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.related import merge_duplicate
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.service import Analysis
 from mangxanh.domains.sources.service import get_or_create_source
@@ -81,11 +82,12 @@ def test_a_case_moves_only_as_its_state_machine_and_the_permissions_allow(
     steps: list[tuple[str, str]],
 ) -> None:
     outer = session.begin_nested()
+    main = _new_case(session, analysis, "case-property-main")  # stays open: what a duplicate is merged into
     case = _new_case(session, analysis, "case-property")
     status = CaseStatus(case.status)
     for move, who in steps:
         user = people[who]
-        need = Action.DECIDE if move == "decide" else TRANSITION_ACTIONS[move]
+        need = {"decide": Action.DECIDE, "merge": Action.MERGE}.get(move) or TRANSITION_ACTIONS[move]
         try:
             expected = apply_transition(status, move)
         except MangXanhError:
@@ -99,6 +101,9 @@ def test_a_case_moves_only_as_its_state_machine_and_the_permissions_allow(
                 session, case_id=case.id, actor=user, taxonomy=taxonomy, category="HATE_DISCRIM",
                 legal_basis="decision-874-2021|Điều 4", action="request_takedown",
                 facts="Bài viết kỳ thị.", note="Kỳ thị vùng miền."))
+        elif move == "merge":
+            taken = _attempt(session, lambda user=user: merge_duplicate(  # type: ignore[misc]
+                session, case_id=case.id, into_id=main.id, actor=user))
         else:
             taken = _attempt(session, lambda user=user, move=move: cases.transition_case(  # type: ignore[misc]
                 session, case_id=case.id, transition=move, actor=user))

@@ -107,3 +107,48 @@ def test_a_takedown_from_the_queue_to_the_content_removed(
         assert label in history, label
     assert "Lịch sử toàn vẹn" in supervisor.locator("p.chain").inner_text()
     supervisor.screenshot(path=str(out / "flow-2-supervisor-done.png"), full_page=True)
+
+
+def test_the_queue_is_searched_worked_with_keys_and_in_bulk(
+    server: tuple[str, dict[str, str]], browser: object, tmp_path: Path,  # noqa: F811 - fixtures
+) -> None:
+    base, logins = server
+    out = _artifacts(tmp_path)
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _log_in(page, base, "lanhdao", logins["lanhdao"])
+    page.fill("input[name=q]", "ha noi")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(f"{base}/cases?*q=ha+noi*")
+    found = page.locator("table.queue tbody tr")
+    assert found.count() >= 1
+    page.fill("form.save-filter input[name=name]", "Hà Nội")
+    page.click("form.save-filter button[type=submit]")
+    assert page.locator("nav.saved-filters a", has_text="Hà Nội").count() == 1
+    page.screenshot(path=str(out / "queue-search.png"), full_page=True)
+
+    page.goto(f"{base}/cases")
+    rows = page.locator("table.queue tbody tr")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert rows.nth(0).get_attribute("class").endswith("current")  # type: ignore[union-attr]
+    page.keyboard.press("j")
+    second = rows.nth(1).get_attribute("data-case")
+    page.keyboard.press("o")
+    page.wait_for_url(f"{base}/cases/{second}")
+    page.go_back()
+    page.keyboard.press("j")
+    first = rows.nth(0).get_attribute("data-case")
+    page.keyboard.press("a")  # takes the case
+    page.wait_for_url(f"{base}/cases/{first}")
+    assert page.locator("dd.assignee").inner_text() == "Lãnh đạo phòng Trần Minh Đức"
+
+    page.goto(f"{base}/cases")
+    ids = [rows.nth(i).get_attribute("data-case") for i in (2, 3)]
+    for i in (2, 3):
+        rows.nth(i).locator("input[type=checkbox]").check()
+    page.check("form.bulk input[value=assign]")
+    page.select_option("form.bulk select[name=assignee]", label="Chuyên viên Nguyễn Thu Hà")
+    page.click("form.bulk button[type=submit]")
+    assert f"Đã thực hiện cho 2 hồ sơ: #{ids[0]}, #{ids[1]}." in page.locator(".flash.success").inner_text()
+    page.screenshot(path=str(out / "queue-bulk.png"), full_page=True)

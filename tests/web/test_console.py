@@ -1,3 +1,4 @@
+import re
 import time
 from datetime import UTC, datetime
 
@@ -74,7 +75,11 @@ def test_case_page_highlights_spans_and_escapes_content(client: TestClient, staf
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "Content-Security-Policy" in page.headers
     trace = page.text[page.text.index('<section class="trace">'):]
-    assert "Vì sao có hồ sơ này" in trace and "Bộ phát hiện lexicon phát hiện" in trace
+    assert "Vì sao có hồ sơ này" in trace and "Bộ phát hiện “từ điển ngôn từ vi phạm” phát hiện" in trace
+    # Detector names and routes come through the catalogue, not as their codes.
+    assert '<dd class="route">tổ chuyên viên</dd>' in page.text
+    shown = re.sub(r"<[^>]+>", " ", page.text[page.text.index("<main>"):])
+    assert not re.search(r"\b(lexicon|toxicity|analysts)\b", shown)
 
 
 def test_an_edited_item_shows_the_findings_on_the_text_they_were_made_on(

@@ -38,7 +38,18 @@ from mangxanh.web.deps import (
     shared_analysis,
 )
 from mangxanh.web.labels import error_message
-from mangxanh.web.routes import actions, api, api_requests, auth, case_work, cases, evidence, rules, sources
+from mangxanh.web.routes import (
+    actions,
+    api,
+    api_requests,
+    auth,
+    case_work,
+    cases,
+    evidence,
+    queue_work,
+    rules,
+    sources,
+)
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
@@ -117,6 +128,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(auth.router)
     app.include_router(cases.router)
+    app.include_router(queue_work.router)
     app.include_router(case_work.router)
     app.include_router(actions.router)
     app.include_router(evidence.router)

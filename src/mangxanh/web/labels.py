@@ -30,7 +30,47 @@ def transition_labels() -> dict[str, str]:
         "resolve": _("Mark resolved"),
         "close": _("Close case"),
         "reopen": _("Reopen"),
+        "merge": _("Merge into the main case"),
     }
+
+
+def detector_labels() -> dict[str, str]:
+    """A name in the user's language for every detector of the pipeline (core/analysis/detectors)."""
+    return {
+        "lexicon": _("offensive-language lexicon"),
+        "toxicity": _("toxic-language model"),
+        "personal_data": _("personal data"),
+        "child_safety": _("child safety"),
+        "scam": _("online fraud"),
+        "impersonation": _("impersonation of official bodies"),
+        "illegal_trade": _("trade in banned goods"),
+        "false_info": _("false information"),
+    }
+
+
+# The teams the shipped rules route to (core/rules/default_rules.yaml); a department's own
+# team names are its words and are shown as written.
+def _team_labels() -> dict[str, str]:
+    return {
+        "child-protection": _("child protection team"),
+        "police-liaison": _("police liaison team"),
+        "fraud": _("fraud team"),
+        "agency-liaison": _("agency liaison team"),
+        "verification": _("verification team"),
+        "weekly-sweep": _("weekly sweep"),
+    }
+
+
+def route_label(route: str | None) -> str:
+    """Who a case is routed to, in the user's language ("analysts", "team:fraud", "district:Hoàn Kiếm")."""
+    if not route or route == "analysts":
+        return _("analysts")
+    kind, _sep, name = route.partition(":")
+    if kind == "team" and name:
+        return _team_labels().get(name) or _("team “{name}”").format(name=name)
+    if kind == "district" and name:
+        return _("district {name}").format(name=name.strip())
+    return route
 
 
 def action_labels() -> dict[str, str]:
@@ -129,6 +169,8 @@ def event_labels() -> dict[str, str]:
         "action_checked": _("Content checked again"),
         "viewed": _("Case viewed"),
         "overdue": _("Deadline passed: escalated to the supervisors"),
+        "merged": _("Merged as a duplicate"),
+        "duplicate_joined": _("Duplicate merged into this case"),
     }
 
 

@@ -37,8 +37,10 @@ class Transition:
     name: str
     sources: frozenset[CaseStatus]
     target: CaseStatus
-    # Transitions that only the decision form may perform (it records the decision too).
+    # Transitions that only their own form may perform: the decision form (it records the decision
+    # too), and the merge form (it names the main case a duplicate joins).
     needs_decision: bool = False
+    needs_main_case: bool = False
 
 
 _S = CaseStatus
@@ -52,6 +54,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("resolve", frozenset({_S.DECIDED, _S.ACTION_PENDING}), _S.RESOLVED),
         Transition("close", frozenset({_S.RESOLVED}), _S.CLOSED),
         Transition("reopen", frozenset({_S.DECIDED, _S.RESOLVED, _S.CLOSED}), _S.IN_REVIEW),
+        Transition("merge", frozenset({_S.NEW, _S.TRIAGED, _S.IN_REVIEW}), _S.CLOSED, needs_main_case=True),
     )
 }
 
@@ -59,7 +62,7 @@ TRANSITIONS: dict[str, Transition] = {
 def allowed_transitions(status: CaseStatus, *, include_decision: bool = False) -> list[Transition]:
     return [
         t for t in TRANSITIONS.values()
-        if status in t.sources and (include_decision or not t.needs_decision)
+        if status in t.sources and (include_decision or not t.needs_decision) and not t.needs_main_case
     ]
 
 

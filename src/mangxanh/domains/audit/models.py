@@ -39,6 +39,8 @@ class CaseEventKind(StrEnum):
     ACTION_SENT = "action_sent"
     ACTION_ANSWERED = "action_answered"
     ACTION_CHECKED = "action_checked"
+    MERGED = "merged"  # closed as a duplicate of a main case
+    DUPLICATE_JOINED = "duplicate_joined"  # a duplicate was merged into this case
     # Views were case events before the access log existed; old histories keep them.
     VIEWED = "viewed"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mangxanh.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the deadline job escalated the case to the supervisors for passing its deadline.
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into its main case (closed, its history kept): the main case's id.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # Optimistic lock: two analysts deciding the same case at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -42,6 +44,7 @@ class Case(Base):
     assignee: Mapped[User | None] = relationship()
     findings: Mapped[list[StoredFinding]] = relationship(order_by="StoredFinding.score.desc()")
     decisions: Mapped[list[Decision]] = relationship(back_populates="case", order_by="Decision.id")
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
     __table_args__ = (
@@ -64,6 +67,8 @@ Index("ix_cases_queue_district", Case.district, Case.priority.desc(), Case.due_a
 Index("ix_cases_queue_assignee", Case.assignee_id, Case.priority.desc(), Case.due_at, Case.id, Case.status)
 # The queue sorted by deadline instead of priority.
 Index("ix_cases_deadline_order", Case.due_at, Case.id, Case.status)
+# A main case's merged duplicates.
+Index("ix_cases_duplicate_of", Case.duplicate_of_id)
 # The deadline job's work list: open cases not escalated yet (partial: escalated ones drop out).
 Index("ix_cases_awaiting_escalation", Case.due_at, Case.id, sqlite_where=Case.overdue_at.is_(None),
       postgresql_where=Case.overdue_at.is_(None))
@@ -105,3 +110,17 @@ class Decision(Base):
                 "supersedes_id": self.supersedes_id}
 
     __table_args__ = (Index("ix_decisions_case_id", "case_id"),)
+
+
+class SavedFilter(Base):
+    """A view of the queue a member of staff named to come back to: its filters as a query string."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)

@@ -12,6 +12,7 @@ from mangxanh.core.workflow import HANDLING_STATES, CaseStatus
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.search import SearchQuery, matching
 
 
 class QueueOrder(StrEnum):
@@ -36,6 +37,7 @@ class QueueFilter:
     assignee_id: int | None = None
     open_only: bool = True
     overdue: bool = False  # still being handled past its deadline
+    search: SearchQuery | None = None  # words of the item's text, author or URL
     order: QueueOrder = QueueOrder.PRIORITY
 
 
@@ -46,8 +48,10 @@ def scoped(filters: QueueFilter, user: User) -> QueueFilter:
     return filters
 
 
-def _conditions(filters: QueueFilter) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, filters: QueueFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if filters.search is not None:
+        conditions.append(matching(session, filters.search))
     if filters.status:
         conditions.append(Case.status == filters.status)
     elif filters.open_only:
@@ -71,7 +75,7 @@ def queue(session: Session, *, filters: QueueFilter, limit: int = 50, offset: in
     The page is chosen from the cases table alone, and only then are its cases loaded with their
     items and assignees: joining items first would carry every open case's item through the sort.
     """
-    conditions = _conditions(filters)
+    conditions = _conditions(session, filters)
     ids = list(session.scalars(select(Case.id).where(*conditions).order_by(*ORDERS[filters.order])
                                .limit(limit).offset(offset)))
     loaded = {case.id: case for case in session.scalars(

@@ -18,6 +18,7 @@ from mangxanh.domains.accounts.permissions import TRANSITION_ACTIONS, Action
 from mangxanh.domains.audit.models import AuditKind, CaseEventKind
 from mangxanh.domains.audit.service import CaseHistoryWriter, access_stream, record_audit, record_event
 from mangxanh.domains.cases.models import Case, Decision
+from mangxanh.domains.cases.search import document_of, index_items
 from mangxanh.domains.cases.work import access_case, district_of_route
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.evidence.models import Capture
@@ -141,6 +142,8 @@ class CaseIntake:
             histories.append(case_id=case.id, kind=kind, before=before, after=after)
         self._events.clear()
         histories.write()
+        # Each filed item was new or edited: its words are (re)indexed for the queue's search.
+        index_items(self._session, [(item.id, document_of(item)) for item in self._cases])
 
 
 class CaseOpenings:
@@ -209,6 +212,8 @@ def transition_case(
     """Move a case through its state machine and record who did it."""
     if transition == "decide":
         raise InvalidInput("A decision is recorded with the decision form.")
+    if transition == "merge":
+        raise InvalidInput("A duplicate is merged with the merge form, which names its main case.")
     need = TRANSITION_ACTIONS.get(transition)
     if need is None:
         raise InvalidTransition("Unknown case action: {transition}", transition=transition)
@@ -224,6 +229,7 @@ def transition_case(
         case.closed_at = case.updated_at
     elif transition == "reopen":
         case.closed_at = None
+        case.duplicate_of_id = None  # a merged duplicate reopened is a case of its own again
     if transition == "start_review" and case.assignee_id is None:
         case.assignee_id = actor.id
     session.flush()

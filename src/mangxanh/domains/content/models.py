@@ -45,7 +45,13 @@ class StoredItem(Base):
 
     findings: Mapped[list[StoredFinding]] = relationship(back_populates="item", order_by="StoredFinding.id")
 
-    __table_args__ = (Index("ix_items_published_at", "published_at"), Index("ix_items_cluster_id", "cluster_id"))
+    __table_args__ = (
+        Index("ix_items_published_at", "published_at"), Index("ix_items_cluster_id", "cluster_id"),
+        # A case's related cases: the same link, the same author on the same platform. A link may be
+        # longer than a B-tree entry allows on PostgreSQL: there it is hashed.
+        Index("ix_items_url", "url", postgresql_using="hash"),
+        Index("ix_items_author", "platform", "author_handle"),
+    )
 
     @property
     def reach(self) -> int:

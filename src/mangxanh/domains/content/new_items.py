@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mangxanh.core.analysis.pipeline import AnalysisResult
 from mangxanh.core.items import RawItem
 from mangxanh.core.rules import Verdict
+from mangxanh.domains.cases.search import document_of, index_items
 from mangxanh.domains.cases.service import CaseOpenings, FindingRef
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.evidence.captures import capture_new_items
@@ -74,6 +75,8 @@ class NewItems:
             if analysed.verdict is not None:
                 openings.open(item_id=item_id, verdict=analysed.verdict, now=analysed_at)
         case_ids = openings.insert()
+        index_items(self._session, [(item_id, document_of(analysed.raw)) for item_id, analysed in zip(
+            item_ids, self._analysed, strict=True) if item_id in case_ids])
         findings = [
             {"item_id": item_id, "capture_id": captures[item_id][0],
              "case_id": case_ids.get(item_id) if f.score >= self._threshold else None,

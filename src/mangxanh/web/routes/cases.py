@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,10 +24,13 @@ from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.deadlines import overdue_count
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.cases.queue import QueueFilter, QueueOrder, queue, scoped
+from mangxanh.domains.cases.related import MERGEABLE, related_cases
+from mangxanh.domains.cases.saved_filters import saved_filters
+from mangxanh.domains.cases.search import MAX_QUERY_CHARS, parse_query
 from mangxanh.domains.cases.work import access_case, colleagues, record_rejected_request
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.domains.evidence.captures import case_captures
-from mangxanh.errors import Conflict, InvalidTransition, MangXanhError, NotFound
+from mangxanh.errors import Conflict, InvalidInput, InvalidTransition, MangXanhError, NotFound
 from mangxanh.i18n import current_language
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
@@ -34,9 +38,11 @@ from mangxanh.web.labels import (
     action_state_labels,
     answer_labels,
     audit_labels,
+    detector_labels,
     error_message,
     event_labels,
     logged_reason,
+    route_label,
     status_labels,
     transition_labels,
 )
@@ -57,6 +63,7 @@ def queue_page(
     status: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     severity: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str, Query(max_length=4 * MAX_QUERY_CHARS)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     mine: bool = False,
     overdue: bool = False,
@@ -69,16 +76,32 @@ def queue_page(
     status = status if status in {s.value for s in CaseStatus} else None
     category = category if category in tax.categories else None
     severity = severity if severity in tax.severities else None
+    error = None
+    try:
+        search = parse_query(q)
+    except InvalidInput as exc:
+        search, error = None, error_message(exc)
     filters = QueueFilter(status=status, category=category, severity=severity,
-                          assignee_id=user.id if mine else None, overdue=overdue,
+                          assignee_id=user.id if mine else None, overdue=overdue, search=search,
                           order=QueueOrder(order) if order in {o.value for o in QueueOrder} else QueueOrder.PRIORITY)
-    rows, total = queue(session, filters=scoped(filters, user), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows, total = ([], 0) if error else queue(session, filters=scoped(filters, user), limit=PAGE_SIZE,
+                                              offset=(page - 1) * PAGE_SIZE)
+    # The view's filters as a query string: for the pager, and what a saved filter keeps.
+    view = urlencode({key: value for key, value in (
+        ("q", q.strip()), ("status", status), ("category", category), ("severity", severity),
+        ("order", filters.order.value if filters.order != QueueOrder.PRIORITY else None),
+        ("mine", "true" if mine else None), ("overdue", "true" if overdue else None)) if value})
     return render(request, "console/queue.html", {
         "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "mine": mine,
-        "filters": filters, "taxonomy": tax, "statuses": status_labels(),
+        "filters": filters, "q": q, "view": view, "taxonomy": tax, "statuses": status_labels(), "error": error,
+        "saved": saved_filters(session, user=user),
+        "bulk_actions": {action.code: action.name_vi if current_language.get() == "vi" else action.name_en
+                         for cat in tax.categories.values() for action in cat.actions if action.code in KINDS},
+        "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
+        "can": {action.value: allowed(user, action) for action in Action},
         # Supervisors are who overdue cases are escalated to: they see how many there are on every queue page.
         "overdue_total": overdue_count(session) if user.role == Role.SUPERVISOR.value else 0,
-    })
+    }, status_code=422 if error else 200)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -156,6 +179,11 @@ def render_case(
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),
         "audit_labels": audit_labels(), "logged_reason": logged_reason,
         "error": error, "form": form or {}, "campaign": spread if spread and spread.size > 1 else None,
+        "related": related_cases(session, case=case, user=user),
+        "related_reasons": {"url": _("the same link"), "author": _("the same author"),
+                            "cluster": _("the same campaign")},
+        "can_merge": allowed(user, Action.MERGE) and CaseStatus(case.status) in MERGEABLE,
+        "route_label": route_label, "detector_labels": detector_labels(),
     }, status_code=status_code)
 
 
