@@ -5,8 +5,8 @@ Usage:
       [--target 30]
 
 With ``--generate`` the database is emptied and filled by volume_data.py with as many items as
-cases and 6 to 14 view events per case besides its story (about 1,050,000 case events for
-100,000 cases), signed and anchored as a running platform's would be. Then the whole trail is
+cases and 3 to 11 view events per case besides its story of about four events (about 1,100,000
+case events for 100,000 cases), signed and anchored as a running platform's would be. Then the whole trail is
 verified ``--repeat`` times, as the command does it (one read-only transaction, rows streamed),
 without recording the outcome. Prints records, seconds (each run and the median) and PASS or
 FAIL against the target.
@@ -41,7 +41,7 @@ def main() -> None:
     if args.generate:
         fresh_database(args.database_url)
         upgrade(args.database_url)
-        print(json.dumps(generate(args.database_url, items=args.cases, cases=args.cases, views=(6, 15))),
+        print(json.dumps(generate(args.database_url, items=args.cases, cases=args.cases, views=(3, 12))),
               file=sys.stderr)
     engine = make_engine(args.database_url)
     factory = make_session_factory(engine, audit_key=BENCH_AUDIT_KEY)

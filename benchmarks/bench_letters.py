@@ -42,12 +42,13 @@ from mangxanh.domains.sources.service import get_or_create_source
 from mangxanh.migrate import upgrade
 
 PASSWORD = "mật khẩu đo hiệu năng"  # noqa: S105 - accounts of the scratch database only
+AUDIT_KEY = b"mangxanh-benchmark-audit-key"  # a scratch database's, never a deployment's
 HATEFUL = "Bọn parky ở tỉnh khác cút hết về quê đi, đừng ở Hà Nội nữa (bài số {n})"
 
 
 def prepare(url: str, *, total: int, per_letter: int) -> tuple[list[list[int]], int]:
     """The approved takedowns, grouped by letter (one recipient each), and the supervisor's id."""
-    factory = make_session_factory(make_engine(url))
+    factory = make_session_factory(make_engine(url), audit_key=AUDIT_KEY)
     taxonomy = load_taxonomy()
     with unit_of_work(factory) as session:
         analyst = create_user(session, username="chuyenvien", password=PASSWORD, display_name="Chuyên viên Hà")
@@ -95,7 +96,7 @@ def main() -> None:
                                         per_letter=args.cases_per_letter)
         settings = load_settings(database_url=url, var_dir=Path(scratch))
         head, taxonomy = Letterhead.from_settings(settings), load_taxonomy()
-        factory = make_session_factory(make_engine(url))
+        factory = make_session_factory(make_engine(url), audit_key=AUDIT_KEY)
         times, sizes = [], []
         started = time.perf_counter()
         for group in groups:

@@ -60,7 +60,7 @@ def fresh_database(url: str) -> None:
 
 def staff_login(url: str) -> tuple[str, str]:
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=BENCH_AUDIT_KEY)
     username = f"bench{int(time.time())}"
     with unit_of_work(factory) as session:
         create_user(session, username=username, password=PASSWORD, display_name="Đo hiệu năng")

@@ -58,6 +58,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_cases_duplicate_of_id_cases", "cases", ["duplicate_of_id"], ["id"])
     op.create_index("ix_cases_duplicate_of", "cases", ["duplicate_of_id"])
+    op.create_index("ix_cases_item_id", "cases", ["item_id"])
     op.create_index("ix_items_url", "items", ["url"], postgresql_using="hash")
     op.create_index("ix_items_author", "items", ["platform", "author_handle"])
     conn = op.get_bind()
@@ -84,6 +85,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cases_duplicate_of", table_name="cases")
+    op.drop_index("ix_cases_item_id", table_name="cases")
     op.drop_index("ix_items_author", table_name="items")
     op.drop_index("ix_items_url", table_name="items")
     with op.batch_alter_table("cases") as batch:

@@ -13,6 +13,7 @@ that running the same work again can cure.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -86,17 +88,47 @@ def _postgres_lock_timeout(dbapi_connection: Any, busy_timeout_s: float) -> None
     dbapi_connection.commit()
 
 
+# orjson reads an integer past 64 bits as a float (the standard decoder keeps it an int): such a
+# float is at least 2**63 in size, and a value holding one is read again by the standard decoder.
+_INT64_EDGE = 2.0**63
+
+
+def _holds_a_huge_float(value: Any) -> bool:
+    if type(value) is float:
+        return value >= _INT64_EDGE or value <= -_INT64_EDGE
+    children = value.values() if type(value) is dict else value if type(value) is list else ()
+    for child in children:
+        kind = type(child)
+        if kind is float:
+            if child >= _INT64_EDGE or child <= -_INT64_EDGE:
+                return True
+        elif (kind is dict or kind is list) and _holds_a_huge_float(child):
+            return True
+    return False
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """A JSON column's value, as the standard decoder reads it, about twice as fast: orjson reads it,
+    and what orjson might read differently (an integer past 64 bits) or refuses (NaN, a lone surrogate
+    escape) is read by the standard decoder — the audit trail's digests are computed over these values."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return json.loads(text) if _holds_a_huge_float(value) else value
+
+
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, lock_timeout: bool = False) -> Engine:
     """An engine for ``url``. ``lock_timeout`` bounds row-lock waits on PostgreSQL too (web requests)."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_deserializer=_json_loads)
         event.listen(engine, "connect", lambda conn, _record: db_sqlite.set_pragmas(conn))
         event.listen(engine, "begin", db_sqlite.WriteQueue(busy_timeout_s).begin)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, json_deserializer=_json_loads)
     event.listen(engine, "begin", _postgres_begin)
     if lock_timeout:
         event.listen(engine, "connect", lambda conn, _record: _postgres_lock_timeout(conn, busy_timeout_s))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.core.items import RawItem
-from mangxanh.domains.accounts.models import Role
+from mangxanh.core.taxonomy import Taxonomy
+from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import create_user
+from mangxanh.domains.actions import service as actions
 from mangxanh.domains.audit.models import AuditEvent, AuditKind
+from mangxanh.domains.cases import service as cases
 from mangxanh.domains.cases.models import Case, SavedFilter
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.service import Analysis
@@ -134,3 +139,26 @@ def test_vietnamese_pages_show_no_codes(
         shown = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", main, flags=re.S)
         # Status, category, action, detector and route codes all come through the catalogue.
         assert not re.findall(r"\b[a-z]+_[a-z_]+\b|\b(?:analysts|lexicon|toxicity)\b", shown), path
+
+
+def test_an_old_decision_keeps_its_action_label_after_the_taxonomy_retires_the_action(
+    app: FastAPI, client: TestClient, staff: int, session_factory: sessionmaker[Session], analysis: Analysis,
+    taxonomy: Taxonomy,
+) -> None:
+    ids = _cases(session_factory, analysis)
+    with session_factory() as s:
+        analyst = s.get_one(User, staff)
+        cases.record_decision(s, case_id=ids["dn"], actor=analyst, taxonomy=taxonomy, category="HATE_DISCRIM",
+                              legal_basis="decision-874-2021|Điều 4", action="request_takedown",
+                              facts="Bài viết kỳ thị.", note="Trái Điều 4.")
+        actions.draft_action(s, user=analyst, case_id=ids["dn"], kind="request_takedown", taxonomy=taxonomy,
+                             recipient="Ban quản trị trang")
+        s.commit()
+    retired = {code: action for code, action in taxonomy.actions.items() if code != "request_takedown"}
+    app.state.taxonomy = replace(taxonomy, actions=retired)
+    log_in(client)
+    page = client.get(f"/cases/{ids['dn']}")
+    assert page.status_code == 200
+    decision = page.text[page.text.index('<div class="decision'):]
+    assert "Yêu cầu gỡ bỏ nội dung" in decision[:decision.index("</p>")]
+    assert "Yêu cầu gỡ bỏ nội dung" in page.text[page.text.index('<table class="actions">'):]

@@ -16,14 +16,58 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 CAPTURE_FORMAT = "mangxanh-capture/1"
 
 
 def canonical(fields: Mapping[str, Any]) -> str:
-    """One text for the same fields, whatever their order or the database they were read from."""
-    return json.dumps({name: value.isoformat() if isinstance(value, datetime) else value
-                       for name, value in fields.items()},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """One text for the same fields, whatever their order or the database they were read from.
+
+    The standard encoder's output (sorted keys, no spaces, non-ASCII as is) defines it. orjson
+    writes the same bytes for strings, 64-bit integers, booleans, None, lists and string-keyed
+    objects, about five times faster (verifying the audit trail encodes a million records); any
+    other value (a float, whose text the two may write differently) goes to the standard encoder.
+    """
+    values = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in fields.items()}
+    if _plain(values):
+        try:
+            return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        except orjson.JSONEncodeError:  # a lone surrogate: the standard encoder writes it as an escape
+            pass
+    return standard_canonical(values)
+
+
+def standard_canonical(values: Mapping[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _plain(container: dict[str, Any] | list[Any]) -> bool:
+    """Whether the object or list holds only what orjson writes exactly as the standard encoder does
+    (written as loops: this runs once per audit record)."""
+    if type(container) is dict:
+        for key in container:
+            if type(key) is not str:
+                return False
+        children: Any = container.values()
+    else:
+        children = container
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is bool or child is None:
+            continue
+        if kind is int:
+            if not _INT64_MIN <= child <= _INT64_MAX:
+                return False
+        elif kind is dict or kind is list:
+            if not _plain(child):
+                return False
+        else:
+            return False
+    return True
 
 
 def capture_document(*, text: str, html_sha256: str | None, meta: Mapping[str, Any], captured_at: datetime,

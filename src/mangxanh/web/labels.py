@@ -34,6 +34,27 @@ def transition_labels() -> dict[str, str]:
     }
 
 
+def action_kind_labels() -> dict[str, str]:
+    """A label for every action code (domains/actions/kinds.py). Codes are stable: a decision or an
+    action keeps its label here even after the taxonomy renames or retires the action."""
+    return {
+        "refer_police": _("Refer to police"),
+        "refer_province": _("Refer to another province's department"),
+        "notify_111": _("Notify child-protection hotline 111"),
+        "request_takedown": _("Request takedown"),
+        "request_account_lock": _("Request account lock"),
+        "report_ncsc": _("Report to the national cyber-security centre"),
+        "domain_suspend": _("Request domain suspension"),
+        "public_warning": _("Public warning"),
+        "administrative_fine": _("Administrative fine record"),
+        "verify_with_agency": _("Verify with the competent agency"),
+        "publish_correction": _("Publish a correction"),
+        "advise_victim": _("Advise the victim"),
+        "warn": _("Warning"),
+        "no_action": _("No action"),
+    }
+
+
 def detector_labels() -> dict[str, str]:
     """A name in the user's language for every detector of the pipeline (core/analysis/detectors)."""
     return {

@@ -170,7 +170,9 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
     sealed = anchors.sealed_heads(session)
     seen: set[str] = set()
     columns = [getattr(CaseEvent, name) for name in CASE_EVENT_FIELDS]
-    case_rows = session.execute(
+    # Read through Core, not the ORM: plain tuples (ORM rows took a quarter of the verification).
+    connection = session.connection()
+    case_rows = connection.execute(
         select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.hash_version, *columns)
         .order_by(CaseEvent.case_id, CaseEvent.seq).execution_options(yield_per=BATCH))
     bindings: dict[tuple[int, str], int] = {}  # each capture an event rests on, with its case
@@ -184,7 +186,7 @@ def verify_trail(session: Session, *, anchor_file: Path | None) -> TrailReport:
             yield case_stream(row[0]), Link(row[1], row[2], row[3], row[4], fields)
 
     log_columns = [getattr(AuditEvent, name) for name in AUDIT_EVENT_FIELDS]
-    log_rows = session.execute(
+    log_rows = connection.execute(
         select(AuditEvent.stream, AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, *log_columns)
         .order_by(AuditEvent.stream, AuditEvent.seq).execution_options(yield_per=BATCH))
     log_chains = ((row[0], Link(row[1], row[2], row[3], KEYED_VERSION, dict(zip(AUDIT_EVENT_FIELDS, row[4:],

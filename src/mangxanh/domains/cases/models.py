@@ -67,6 +67,8 @@ Index("ix_cases_queue_district", Case.district, Case.priority.desc(), Case.due_a
 Index("ix_cases_queue_assignee", Case.assignee_id, Case.priority.desc(), Case.due_at, Case.id, Case.status)
 # The queue sorted by deadline instead of priority.
 Index("ix_cases_deadline_order", Case.due_at, Case.id, Case.status)
+# An item's cases, open or closed (its related cases are found through their items).
+Index("ix_cases_item_id", Case.item_id)
 # A main case's merged duplicates.
 Index("ix_cases_duplicate_of", Case.duplicate_of_id)
 # The deadline job's work list: open cases not escalated yet (partial: escalated ones drop out).

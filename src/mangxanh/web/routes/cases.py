@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -35,6 +36,7 @@ from mangxanh.i18n import current_language
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
 from mangxanh.web.labels import (
+    action_kind_labels,
     action_state_labels,
     answer_labels,
     audit_labels,
@@ -183,8 +185,21 @@ def render_case(
         "related_reasons": {"url": _("the same link"), "author": _("the same author"),
                             "cluster": _("the same campaign")},
         "can_merge": allowed(user, Action.MERGE) and CaseStatus(case.status) in MERGEABLE,
-        "route_label": route_label, "detector_labels": detector_labels(),
+        "route_label": route_label, "detector_labels": detector_labels(), "action_name": _action_namer(tax),
     }, status_code=status_code)
+
+
+def _action_namer(tax: Taxonomy) -> Callable[[str], str]:
+    """An action's name: the taxonomy's, else (renamed or retired since) the catalogue's for its stable code."""
+    lang, kept = current_language.get(), action_kind_labels()
+
+    def name(code: str) -> str:
+        action = tax.actions.get(code)
+        if action is not None:
+            return action.name_vi if lang == "vi" else action.name_en
+        return kept.get(code, code)
+
+    return name
 
 
 @router.post("/cases/{case_id}/decision", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
