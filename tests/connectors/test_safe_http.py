@@ -4,7 +4,14 @@ import time
 import pytest
 
 from mangxanh.config import load_settings
-from mangxanh.connectors.safe_http import FetchError, FetchPolicy, HttpStatusError, fetch, is_public_address
+from mangxanh.connectors.safe_http import (
+    FetchError,
+    FetchPolicy,
+    HttpStatusError,
+    fetch,
+    is_public_address,
+    refuse_private_source,
+)
 from mangxanh.errors import MangXanhError
 
 PUBLIC_ONLY = FetchPolicy(allow_private=False, timeout_s=2.0)
@@ -21,7 +28,7 @@ def test_private_and_local_addresses_are_refused_before_any_connection(http_serv
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         fetch(url.format(port=http_server.port), PUBLIC_ONLY)
-    assert "not allowed" in str(caught.value)
+    assert "private, local or reserved" in str(caught.value)
     assert time.monotonic() - started < 1.5
     assert http_server.requests == []
 
@@ -30,8 +37,23 @@ def test_refusal_is_a_translatable_domain_error() -> None:
     with pytest.raises(MangXanhError) as caught:
         fetch("http://10.0.0.1/", PUBLIC_ONLY)
     error = caught.value
-    assert error.message == "Address {address} of {host} is private, local or reserved; fetching it is not allowed"
-    assert error.params == {"address": "10.0.0.1", "host": "10.0.0.1"}
+    # An address written as such is named once; a host name with the address it resolves to.
+    assert error.message == "The address {address} is private, local or reserved; it is not fetched"
+    assert error.params == {"address": "10.0.0.1"}
+    with pytest.raises(MangXanhError) as named:
+        fetch("http://localhost/", PUBLIC_ONLY)
+    assert named.value.message == ("Address {address} of {host} is private, local or reserved; "
+                                   "fetching it is not allowed")
+    assert named.value.params["host"] == "localhost"
+
+
+def test_a_source_address_gets_the_fetch_check_when_it_is_added() -> None:
+    for url in ("http://127.0.0.1/feed", "http://localhost:8080/rss", "http://[fe80::1]/", "http://10.1.2.3/"):
+        with pytest.raises(FetchError):
+            refuse_private_source(url, PUBLIC_ONLY)
+    refuse_private_source("http://127.0.0.1/feed", FetchPolicy(allow_private=True, timeout_s=2.0))
+    # Not resolvable now: accepted, and each run checks it again.
+    refuse_private_source("https://ten-mien-khong-ton-tai.invalid/rss", PUBLIC_ONLY)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "javascript:alert(1)",
@@ -183,3 +205,13 @@ def test_sync_fetch_works_inside_a_running_event_loop(http_server, local_policy)
         return in_loop.body, awaited.text()
 
     assert asyncio.run(caller()) == (b"ok", "ok")
+
+
+def test_a_name_that_does_not_resolve_is_said_in_the_platform_s_words_not_the_resolver_s() -> None:
+    with pytest.raises(FetchError) as caught:
+        fetch("https://khong-ton-tai.invalid/rss", PUBLIC_ONLY)
+    assert caught.value.message in {
+        "The host name {host} does not exist (the name servers know no address for it)",
+        "The name servers did not answer for {host}; the source is tried again at its next run",
+        "The host name {host} could not be resolved"}
+    assert caught.value.params == {"host": "khong-ton-tai.invalid"}  # no English text of the system's

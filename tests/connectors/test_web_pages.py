@@ -124,6 +124,6 @@ def test_non_html_and_empty_pages_are_refused(http_server, local_policy) -> None
 def test_page_on_a_private_address_is_refused_before_robots(http_server) -> None:
     from mangxanh.connectors.safe_http import FetchPolicy
 
-    with pytest.raises(FetchError, match="not allowed"):
+    with pytest.raises(FetchError, match="private, local or reserved"):
         read_page(http_server.url("/bai"), FetchPolicy(timeout_s=1.0), RobotsCache())
     assert http_server.requests == []

@@ -56,7 +56,7 @@ def test_ingestion_uses_the_version_saved_since_the_process_started(
     source = get_or_create_source(session, name="t", kind="jsonl_export")
     hate = "bọn parky cút về quê"
     ingest(session, source=source, items=[RawItem(platform="facebook", external_id="1", text=hate)], analysis=analysis)
-    save_rules(session, text=ONE_RULE, taxonomy=taxonomy, author=None)
+    save_rules(session, text=ONE_RULE, taxonomy=taxonomy, author=None, note="Một quy tắc thử nghiệm.")
     ingest(session, source=source, items=[RawItem(platform="facebook", external_id="2", text=hate + "!")],
            analysis=analysis)
     priorities = {c.item.external_id: c.priority for c in session.scalars(select(Case))}

@@ -53,3 +53,50 @@ def test_an_analyst_reads_the_rules_but_cannot_save(
     answer = client.post("/rules", data={"text": BUMP_HATE, "action": "save", "csrf_token": csrf_from(page.text)})
     assert answer.status_code == 403
     assert _versions(session_factory) == []
+
+
+def test_a_trial_names_fields_in_vietnamese_links_the_case_and_writes_vietnamese_numbers(
+    client: TestClient, admin: int, hate_case: int,  # noqa: F811
+) -> None:
+    log_in(client, "quantri")
+    token = csrf_from(client.get("/rules").text)
+    trial = client.post("/rules", data={"text": BUMP_HATE.replace("95", "95.5"), "action": "try", "csrf_token": token})
+    assert trial.status_code == 200
+    section = trial.text[trial.text.index('<section class="trial"'):trial.text.index("</section>")]
+    assert f'href="/cases/{hate_case}"' in section and "Mức ưu tiên: " in section and "→ 95,5" in section
+    assert "priority:" not in section
+
+
+def test_versions_need_a_reason_are_never_saved_twice_and_can_be_compared_and_restored(
+    client: TestClient, admin: int, session_factory: sessionmaker[Session],  # noqa: F811
+) -> None:
+    log_in(client, "quantri")
+    token = csrf_from(client.get("/rules").text)
+    no_reason = client.post("/rules", data={"text": BUMP_HATE, "action": "save", "note": " ", "csrf_token": token})
+    assert no_reason.status_code == 422 and "phải có ghi chú" in no_reason.text and _versions(session_factory) == []
+    first = client.post("/rules", data={"text": BUMP_HATE, "action": "save", "note": "Kỳ thị lên đầu",
+                                        "csrf_token": token})
+    assert first.status_code == 303
+    same = client.post("/rules", data={"text": BUMP_HATE + "\n", "action": "save", "note": "lần nữa",
+                                       "csrf_token": token})
+    assert same.status_code == 422 and "trùng với bộ quy tắc đang áp dụng" in same.text
+    second = BUMP_HATE.replace("95", "90")
+    client.post("/rules", data={"text": second, "action": "save", "note": "Giảm một chút", "csrf_token": token})
+    versions = _versions(session_factory)
+    assert [v.note for v in versions] == ["Kỳ thị lên đầu", "Giảm một chút"]
+    listing = client.get("/rules").text
+    row = listing[listing.index('<tr class="rules-version">'):]
+    assert "<td>Quản trị</td><td>Giảm một chút</td>" in row and f'href="/rules/versions/{versions[0].id}"' in row
+    page = client.get(f"/rules/versions/{versions[0].id}")
+    assert page.status_code == 200
+    assert '<span class="diff-remove">-    then: {priority: 90}</span>' in page.text
+    assert '<span class="diff-add">+    then: {priority: 95}</span>' in page.text
+    refused = client.post(f"/rules/versions/{versions[0].id}/restore", data={"note": "", "csrf_token": token})
+    assert refused.status_code == 422 and len(_versions(session_factory)) == 2
+    restored = client.post(f"/rules/versions/{versions[0].id}/restore",
+                           data={"note": "Quay lại mức cũ", "csrf_token": token})
+    assert restored.status_code == 303
+    latest = _versions(session_factory)[-1]
+    assert latest.text == versions[0].text and latest.note == f"Khôi phục phiên bản {versions[0].id}: Quay lại mức cũ"
+    assert client.get("/rules/versions/0").status_code == 200
+    assert client.get("/rules/versions/999").status_code == 404

@@ -99,12 +99,15 @@ def add_source(
     every: Annotated[int, typer.Option(help="Minutes between runs")] = 60,
 ) -> None:
     """Add a source; feeds and pages run on their schedule from then on."""
+    from mangxanh.connectors.safe_http import FetchPolicy
     from mangxanh.db import unit_of_work
     from mangxanh.domains.sources.service import create_source
 
-    engine, factory = open_database(settings())
+    config = settings()
+    engine, factory = open_database(config)
     with unit_of_work(factory) as session:
-        source = create_source(session, name=name, kind=kind, url=url or None, interval_s=every * 60)
+        source = create_source(session, name=name, kind=kind, url=url or None, interval_s=every * 60,
+                               policy=FetchPolicy.from_settings(config))
         typer.echo(f"Added source {source.id}: {source.name} ({source.kind}).")
     engine.dispose()
 

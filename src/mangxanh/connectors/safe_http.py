@@ -164,6 +164,48 @@ def checked_url(raw: str) -> httpx.URL:
     return url.copy_with(fragment=None)
 
 
+# The resolver's own words are the system's, in English: each case gets a message of its own.
+_NO_SUCH_NAME = frozenset(code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+                          if code is not None)
+
+
+def _unresolved(host: str, exc: Exception) -> FetchError:
+    code = exc.errno if isinstance(exc, socket.gaierror) else None
+    if code in _NO_SUCH_NAME:
+        return FetchError("The host name {host} does not exist (the name servers know no address for it)", host=host)
+    if code == getattr(socket, "EAI_AGAIN", None):
+        return FetchError("The name servers did not answer for {host}; the source is tried again at its next run",
+                          host=host)
+    return FetchError("The host name {host} could not be resolved", host=host)
+
+
+def _private(address: IPAddress, host: str) -> FetchError:
+    if host.strip("[]") == str(address):  # the address was written as such: say it once
+        return FetchError("The address {address} is private, local or reserved; it is not fetched",
+                          address=str(address))
+    return FetchError("Address {address} of {host} is private, local or reserved; fetching it is not allowed",
+                      address=str(address), host=host)
+
+
+def refuse_private_source(raw: str, policy: FetchPolicy) -> None:
+    """The fetch's own check of a source's address, made when the source is added or edited.
+
+    An address that is, or resolves to, a private, loopback, link-local or reserved one is refused
+    with the message a run would give. A host that does not resolve now is accepted: it may
+    resolve later, and each run checks it again (the connection is pinned to what was checked).
+    """
+    url = checked_url(raw)
+    host = url.raw_host.decode("ascii")
+    try:
+        infos = socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80), type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not _allowed(address, policy):
+            raise _private(address, host)
+
+
 async def _public_addresses(url: httpx.URL, policy: FetchPolicy) -> list[IPAddress]:
     host = url.raw_host.decode("ascii")
     port = url.port or (443 if url.scheme == "https" else 80)
@@ -171,19 +213,17 @@ async def _public_addresses(url: httpx.URL, policy: FetchPolicy) -> list[IPAddre
     try:
         infos = await loop.run_in_executor(_RESOLVER, lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError("The host name {host} could not be resolved ({reason})", host=host,
-                         reason=getattr(exc, "strerror", None) or str(exc)) from None
+        raise _unresolved(host, exc) from None
     addresses: list[IPAddress] = []
     for info in infos:
         # An IPv6 link-local answer may carry a scope ("fe80::1%eth0"); the address is what matters.
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not _allowed(address, policy):
-            raise FetchError("Address {address} of {host} is private, local or reserved; fetching it is not allowed",
-                             address=str(address), host=host)
+            raise _private(address, host)
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise FetchError("The host name {host} could not be resolved ({reason})", host=host, reason="no address")
+        raise FetchError("The host name {host} does not exist (the name servers know no address for it)", host=host)
     return addresses
 
 

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -37,7 +38,7 @@ from mangxanh.web.deps import (
     render,
     shared_analysis,
 )
-from mangxanh.web.labels import error_message
+from mangxanh.web.labels import error_message, invalid_values_message
 from mangxanh.web.routes import (
     actions,
     api,
@@ -122,6 +123,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         codec.save(request.state.web_session, response)
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if not request.url.path.startswith("/static/"):
+            # Staff pages and API answers carry case content: never kept by the browser, so that
+            # after logging out the Back button cannot show them again.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     static_dir = Path(str(resources.files("mangxanh.web").joinpath("static")))
@@ -217,6 +222,7 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()}))
-        message = _("Some values in the request are not valid: {fields}.").format(fields=fields)
+        message = invalid_values_message(exc.errors())
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message, "errors": jsonable_encoder(exc.errors())}, status_code=422)
         return render(request, "error.html", {"message": message}, status_code=422)

@@ -157,6 +157,16 @@ def login_redirect_url(next_url: str) -> str:
     return f"/login?next={quote(safe)}"
 
 
+def _signed_in(request: Request) -> User | None:
+    """Who is signed in, for a page no route dependency has looked them up for (an unknown address)."""
+    ws = web_session(request)
+    if ws.user_id is None or ws.expired:
+        return None
+    with unit_of_work(request.app.state.sessions, reads_only=True) as session:
+        user = get_user(session, user_id=ws.user_id)
+        return user if user is not None and user.is_active and user.session_epoch == ws.epoch else None
+
+
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     ws = web_session(request)
     base = {
@@ -167,6 +177,8 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
         "csrf_field": CSRF_FIELD,
         "audit_alert": getattr(request.state, "audit_alert", None),
     }
+    if "user" not in context:  # an error page: it keeps the navigation of whoever is signed in
+        base["user"] = _signed_in(request)
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )

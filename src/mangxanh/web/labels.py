@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mangxanh.errors import MangXanhError
@@ -26,7 +26,7 @@ def transition_labels() -> dict[str, str]:
         "triage": _("Mark as triaged"),
         "start_review": _("Start review"),
         "decide": _("Record decision"),
-        "request_action": _("Action requested"),
+        "request_action": _("Move to awaiting the action"),
         "resolve": _("Mark resolved"),
         "close": _("Close case"),
         "reopen": _("Reopen"),
@@ -236,3 +236,42 @@ def error_message(exc: MangXanhError) -> str:
     text = _(exc.message)
     params = {key: tables.get(key, {}).get(str(value), value) for key, value in exc.params.items()}
     return text.format(**params) if params else text
+
+
+def _field_labels() -> dict[str, str]:
+    """The console's form fields and query parameters, as a message names them."""
+    return {
+        "page": _("the page number"), "interval_min": _("the interval in minutes"), "assignee": _("the colleague"),
+        "version": _("the case's version"), "case": _("the selected cases"), "name": _("the name"),
+        "url": _("the address"), "text": _("the text"), "note": _("the note"), "q": _("the search"),
+        "kind": _("the kind"), "category": _("the category"), "legal_basis": _("the legal basis"),
+        "action": _("the action"), "facts": _("the facts"), "internal_note": _("the internal note"),
+        "recipient": _("the recipient"), "deadline_hours": _("the deadline"), "answer": _("the answer"),
+        "username": _("the user name"), "password": _("the password"), "status": _("the status"),
+        "severity": _("the severity"), "order": _("the order"), "into": _("the main case"),
+    }
+
+
+def _reason(error_type: str) -> str:
+    if error_type in ("int_parsing", "int_type", "int_from_float"):
+        return _("must be a whole number")
+    if error_type in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _("is outside the allowed range")
+    if error_type in ("string_too_long", "too_long"):
+        return _("is too long")
+    if error_type == "missing":
+        return _("is missing")
+    if error_type in ("bool_parsing", "bool_type"):
+        return _("must be yes or no")
+    return _("is not valid")
+
+
+def invalid_values_message(errors: Sequence[Mapping[str, Any]]) -> str:
+    """What was wrong with a request's values, in the user's words: each field by its label, and why."""
+    labels, unnamed, said = _field_labels(), _("a value"), []
+    for error in errors:
+        field = str(error.get("loc", ("",))[-1])
+        part = f"{labels.get(field, unnamed)} {_reason(str(error.get('type', '')))}"
+        if part not in said:
+            said.append(part)
+    return _("The request was not taken: {problems}.").format(problems="; ".join(said))

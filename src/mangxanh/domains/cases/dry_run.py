@@ -20,6 +20,7 @@ from mangxanh.domains.content.models import StoredItem
 class RuleChange:
     item_id: int
     natural_key: str
+    case_id: int | None = None  # the item's open case, to look at
     differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
@@ -41,7 +42,7 @@ def dry_run_rules(session: Session, *, rules: RuleSet, taxonomy: Taxonomy, thres
                            contexts[item.id],
                            rules=rules, taxonomy=taxonomy, threshold=threshold)
         case = open_cases.get(item.id)
-        change = RuleChange(item.id, item.natural_key)
+        change = RuleChange(item.id, item.natural_key, case.id if case else None)
         now: dict[str, Any] = ({"case": True, "category": case.category, "severity": case.severity,
                                 "priority": case.priority, "route": case.route, "escalated": case.escalated}
                                if case else {"case": False})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mangxanh.db import Base, UTCDateTime, utcnow
 from mangxanh.domains.accounts.models import User
@@ -19,3 +19,5 @@ class RulesVersion(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey(User.id))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -8,12 +8,13 @@ reaches all of them without a restart; parsing happens only when the version cha
 
 from __future__ import annotations
 
+import difflib
 import logging
 from importlib import resources
 from threading import Lock
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mangxanh.core.rules import RuleSet
 from mangxanh.core.rules.loader import RULES_FILE, parse_rules
@@ -22,7 +23,7 @@ from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.models import AuditKind
 from mangxanh.domains.audit.service import SYSTEM_STREAM, record_audit
 from mangxanh.domains.rulebook.models import RulesVersion
-from mangxanh.errors import ConfigurationError, InvalidInput
+from mangxanh.errors import ConfigurationError, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 MAX_RULES_CHARS = 200_000
@@ -40,7 +41,8 @@ def rules_in_force(session: Session) -> tuple[int, str]:
 
 
 def versions(session: Session, *, limit: int = 20) -> list[RulesVersion]:
-    return list(session.scalars(select(RulesVersion).order_by(RulesVersion.id.desc()).limit(limit)))
+    return list(session.scalars(select(RulesVersion).options(joinedload(RulesVersion.author))
+                                .order_by(RulesVersion.id.desc()).limit(limit)))
 
 
 def check_rules(text: str, taxonomy: Taxonomy) -> RuleSet:
@@ -54,10 +56,36 @@ def check_rules(text: str, taxonomy: Taxonomy) -> RuleSet:
                            problem=str(exc)) from None
 
 
+def get_version(session: Session, version_id: int) -> tuple[int, str, RulesVersion | None]:
+    """A saved version (0: the rules as shipped): its number, its text, and its row."""
+    if version_id == SHIPPED:
+        return SHIPPED, shipped_text(), None
+    version = session.get(RulesVersion, version_id)
+    if version is None:
+        raise NotFound("No rules version {n}.", n=version_id)
+    return version.id, version.text, version
+
+
+def diff_lines(old: str, new: str, *, old_name: str, new_name: str) -> list[tuple[str, str]]:
+    """The unified diff of two rules texts, as (kind, line): kind is "add", "remove", "hunk" or "same"."""
+    lines = []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm="", n=3):
+        kind = ("hunk" if line.startswith("@@") else "file" if line.startswith(("---", "+++"))
+                else "add" if line.startswith("+") else "remove" if line.startswith("-") else "same")
+        lines.append((kind, line))
+    return lines
+
+
 def save_rules(session: Session, *, text: str, taxonomy: Taxonomy, author: User | None, note: str = ""
                ) -> RulesVersion:
+    """Save a new version: it must parse, say why it was saved, and differ from the rules in force."""
     text = text.replace("\r\n", "\n")
     check_rules(text, taxonomy)
+    if not note.strip():
+        raise InvalidInput("Say what changed and why: the note is required to save the rules.")
+    in_force, current = rules_in_force(session)
+    if text.strip() == current.replace("\r\n", "\n").strip():
+        raise InvalidInput("This text is the rules in force (version {n}): nothing was saved.", n=in_force)
     version = RulesVersion(text=text, note=note.strip()[:500], author_id=author.id if author else None)
     session.add(version)
     session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mangxanh.connectors.safe_http import FetchPolicy, refuse_private_source
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.models import AuditKind
@@ -60,8 +61,12 @@ def _changed(session: Session, source: Source, change: str, actor: User | None) 
 
 
 def create_source(session: Session, *, name: str, kind: str, url: str | None = None, interval_s: int = 3600,
-                  config: dict[str, Any] | None = None, actor: User | None = None) -> Source:
+                  config: dict[str, Any] | None = None, actor: User | None = None,
+                  policy: FetchPolicy | None = None) -> Source:
+    """Add a source; with ``policy``, a feed or page whose address is private is refused now, not at its first run."""
     name, url = _checked(name, kind, url, interval_s)
+    if policy is not None and url is not None and kind in PULLED_KINDS:
+        refuse_private_source(url, policy)
     if session.scalar(select(Source.id).where(Source.name == name)) is not None:
         raise Conflict("A source named {name} already exists.", name=name)
     source = Source(name=name, kind=kind, url=url, interval_s=interval_s, config=dict(config or {}),
@@ -73,8 +78,10 @@ def create_source(session: Session, *, name: str, kind: str, url: str | None = N
 
 
 def update_source(session: Session, source: Source, *, name: str, url: str | None, interval_s: int,
-                  actor: User | None = None) -> Source:
+                  actor: User | None = None, policy: FetchPolicy | None = None) -> Source:
     name, url = _checked(name, source.kind, url, interval_s)
+    if policy is not None and url is not None and url != source.url and source.kind in PULLED_KINDS:
+        refuse_private_source(url, policy)
     clash = session.scalar(select(Source.id).where(Source.name == name, Source.id != source.id))
     if clash is not None:
         raise Conflict("A source named {name} already exists.", name=name)

@@ -32,7 +32,7 @@ from mangxanh.domains.cases.work import access_case, colleagues, record_rejected
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.domains.evidence.captures import case_captures
 from mangxanh.errors import Conflict, InvalidInput, InvalidTransition, MangXanhError, NotFound
-from mangxanh.i18n import current_language
+from mangxanh.i18n import current_language, format_number
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
 from mangxanh.web.labels import (
@@ -51,6 +51,7 @@ from mangxanh.web.labels import (
 
 router = APIRouter()
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 
 
 @router.get("/", include_in_schema=False)
@@ -62,23 +63,30 @@ def home() -> Response:
 def queue_page(
     *,
     request: Request,
-    status: Annotated[str | None, Query(max_length=20)] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    severity: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    severity: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str, Query(max_length=4 * MAX_QUERY_CHARS)] = "",
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Annotated[str, Query(max_length=20)] = "1",
     mine: bool = False,
     overdue: bool = False,
-    order: Annotated[str | None, Query(max_length=20)] = None,
+    order: Annotated[str | None, Query(max_length=200)] = None,
     user: User = Depends(current_user),
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
-    # Unknown filter values are ignored rather than answered with an empty queue.
+    # An unknown filter value is said, and the queue is shown without it.
+    ignored = [f"{label} “{value[:40]}”" for label, value, known in (
+        (_("status"), status, {s.value for s in CaseStatus}), (_("category"), category, set(tax.categories)),
+        (_("severity"), severity, set(tax.severities)), (_("order"), order, {o.value for o in QueueOrder}))
+        if value and value not in known]
     status = status if status in {s.value for s in CaseStatus} else None
     category = category if category in tax.categories else None
     severity = severity if severity in tax.severities else None
     error = None
+    number = int(page) if page.strip().isdigit() else 0
+    if not 1 <= number <= MAX_PAGE:
+        error, number = _("The page number must be a whole number from 1 to {n}.").format(n=format_number(MAX_PAGE)), 1
     try:
         search = parse_query(q)
     except InvalidInput as exc:
@@ -87,15 +95,18 @@ def queue_page(
                           assignee_id=user.id if mine else None, overdue=overdue, search=search,
                           order=QueueOrder(order) if order in {o.value for o in QueueOrder} else QueueOrder.PRIORITY)
     rows, total = ([], 0) if error else queue(session, filters=scoped(filters, user), limit=PAGE_SIZE,
-                                              offset=(page - 1) * PAGE_SIZE)
+                                              offset=(number - 1) * PAGE_SIZE)
     # The view's filters as a query string: for the pager, and what a saved filter keeps.
-    view = urlencode({key: value for key, value in (
+    kept = {key: value for key, value in (
         ("q", q.strip()), ("status", status), ("category", category), ("severity", severity),
-        ("order", filters.order.value if filters.order != QueueOrder.PRIORITY else None),
-        ("mine", "true" if mine else None), ("overdue", "true" if overdue else None)) if value})
+        ("mine", "true" if mine else None), ("overdue", "true" if overdue else None)) if value}
+    order_kept = {"order": filters.order.value} if filters.order != QueueOrder.PRIORITY else {}
+    view, unsorted = urlencode({**kept, **order_kept}), urlencode(kept)
     return render(request, "console/queue.html", {
-        "user": user, "cases": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "mine": mine,
-        "filters": filters, "q": q, "view": view, "taxonomy": tax, "statuses": status_labels(), "error": error,
+        "user": user, "cases": rows, "total": total, "page": number, "page_size": PAGE_SIZE, "mine": mine,
+        "pages": max(1, -(-total // PAGE_SIZE)), "ignored": ignored,
+        "filters": filters, "q": q, "view": view, "unsorted": unsorted, "view_fields": {**kept, **order_kept},
+        "taxonomy": tax, "statuses": status_labels(), "error": error,
         "saved": saved_filters(session, user=user),
         "bulk_actions": {action.code: action.name_vi if current_language.get() == "vi" else action.name_en
                          for cat in tax.categories.values() for action in cat.actions if action.code in KINDS},

@@ -82,7 +82,7 @@ def create(
         if kind not in {k.value for k in CREATABLE_KINDS}:
             raise InvalidInput("Unknown source kind: {kind}.", kind=kind)
         source = sources.create_source(session, name=name, kind=kind, url=url, interval_s=interval_min * 60,
-                                        actor=user)
+                                        actor=user, policy=fetch_policy(request))
     except MangXanhError as exc:
         session.rollback()
         return _render_list(request, session, user, error=error_message(exc), status_code=422,
@@ -121,7 +121,7 @@ def edit(
 ) -> Response:
     try:
         sources.update_source(session, sources.get_source(session, source_id), name=name, url=url,
-                              interval_s=interval_min * 60, actor=user)
+                              interval_s=interval_min * 60, actor=user, policy=fetch_policy(request))
     except NotFound:
         raise
     except MangXanhError as exc:

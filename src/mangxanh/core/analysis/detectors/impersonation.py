@@ -20,6 +20,10 @@ AGENCIES_FILE = "agencies.yaml"
 _PLATFORM_HOSTS = ("facebook.com", "fb.com", "tiktok.com", "zalo.me", "youtube.com", "instagram.com", "x.com")
 _NOT_HANDLES = frozenset({"groups", "g", "watch", "profile.php", "permalink.php", "story.php", "share", "pages"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
+# The evidence's labels, translated in explanations fragment by fragment (web/templating.py): each
+# stands before the «quoted» name it introduces, between "; ".
+_LABELS = (msgid("page name"), msgid("handle"), msgid("close to the registered handle"), msgid("domain"),
+           msgid("the item's address"), msgid("a state body missing from the registry"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +316,7 @@ class ImpersonationDetector:
         found = reg.shapes.get(_handle_skeleton(handle))
         if found is not None:
             agency, official = found.split("|", 1)
-            return _Signal(0.9, agency, f"handle «{handle}» imitates registered «{official}»")
+            return _Signal(0.9, agency, f"handle «{handle}», close to the registered handle «{official}»")
         claimed = reg.claimed(handle)
         return _Signal(0.8, claimed, f"handle «{handle}»") if claimed else None
 
@@ -370,7 +374,7 @@ class ImpersonationDetector:
         spans = merge_spans([s.span for s in signals if s.span is not None])
         evidence = "; ".join(s.evidence for s in signals)
         if not spans:
-            evidence += " (from the page's name, handle or address only, so no span in the text)"
+            evidence += "; " + msgid("found from the page's name or handle or address only: no span in the text")
         return [
             Finding(
                 category="IMPERSONATE_GOV",

@@ -19,6 +19,11 @@ from mangxanh.errors import ConfigurationError
 
 SCAM_FILE = "scam.yaml"
 _SHORT_LINK = (0.55, "shortened link asking for money or credentials")
+# The signals' labels, translated in explanations fragment by fragment (web/templating.py): each
+# label stands alone between "; ", or before the «quoted» text it names.
+_LABELS = (msgid("shortened link asking for money or credentials"), msgid("domain imitating"),
+           msgid("domain imitating a .gov.vn state site"), msgid("punycode domain"),
+           msgid("asks to reply privately by phone or Zalo or inbox"))
 _UNSEEN = (-1.0, "")
 _MEMO_SIZE = 10_000  # hosts remembered per detector; items keep linking to the same few
 
@@ -284,7 +289,7 @@ class ScamDetector:
             return None
         brand = imitated_brand(host, data.brands)
         if brand is not None:
-            return 0.9, f"domain imitating {brand.name}"
+            return 0.9, f"domain imitating «{brand.name}»"
         labels = re.split(r"[.-]", host)
         if "gov" in labels:
             return 0.9, "domain imitating a .gov.vn state site"
@@ -326,7 +331,7 @@ class ScamDetector:
             return []
         acting = data.call_to_action.search(folded) is not None
         if acting and phrase_seen:
-            weights["asks to reply privately (phone, Zalo, inbox)"] = 0.15
+            weights["asks to reply privately by phone or Zalo or inbox"] = 0.15
         remaining = 1.0
         for weight in weights.values():
             remaining *= 1.0 - weight
