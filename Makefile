@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRACT_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k msgid -k InvalidInput -k Conflict -k NotFound \
-	-k InvalidTransition -k Forbidden -k PermissionRefused -k FetchError -k HttpStatusError
+	-k InvalidTransition -k RuleProblem -k Forbidden -k PermissionRefused -k FetchError -k HttpStatusError
 
 .PHONY: run test lint i18n bench clean
 

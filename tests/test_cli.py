@@ -97,7 +97,7 @@ def test_rules_test_dry_runs_and_refuses_broken_files(tmp_path: Path) -> None:
     rules.write_text("rules:\n  - id: x\n    when: {finding: {category: NOPE}}\n    then: {priority: 1}\n",
                      encoding="utf-8")
     broken = mangxanh("rules", "test", str(rules), cwd=tmp_path)
-    assert broken.returncode == 2 and "rules.yaml:2: unknown category 'NOPE'" in broken.stderr
+    assert broken.returncode == 2 and "rules.yaml:2: unknown category «NOPE»" in broken.stderr
 
 
 def test_analyze_json_has_a_verdict(tmp_path: Path) -> None:

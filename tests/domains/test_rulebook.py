@@ -28,7 +28,7 @@ def test_a_broken_text_is_refused_with_its_line_and_the_rules_stay(session: Sess
     broken = ONE_RULE.replace("HATE_DISCRIM", "NOT_A_CATEGORY")
     with pytest.raises(InvalidInput) as caught:
         save_rules(session, text=broken, taxonomy=taxonomy, author=None)
-    assert "rules:3:" in str(caught.value) and "unchanged" in str(caught.value)
+    assert "Line 3: unknown category «NOT_A_CATEGORY»" in str(caught.value) and "unchanged" in str(caught.value)
     with pytest.raises(InvalidInput, match="YAML"):
         save_rules(session, text="rules: [\n  - id: x\n  when: {", taxonomy=taxonomy, author=None)
     assert session.scalars(select(RulesVersion)).all() == []

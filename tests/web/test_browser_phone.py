@@ -70,3 +70,35 @@ def test_the_browser_s_validation_bubbles_speak_vietnamese(
     page.fill(field, "abc")
     page.click("form.merge-form button[type=submit]")
     assert page.eval_on_selector(field, "e => e.validationMessage") == "Giá trị chưa đúng định dạng yêu cầu."
+
+
+def test_rules_are_saved_with_a_reason_compared_and_restored_and_the_queue_sorts_by_its_headers(
+    server: tuple[str, dict[str, str]], browser: object, tmp_path: Path,  # noqa: F811 - fixtures
+) -> None:
+    base, logins = server
+    out = _artifacts(tmp_path)
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _log_in(page, base, "lanhdao", logins["lanhdao"])
+    page.locator("table.queue thead th a.sort").nth(1).click()  # the Deadline header
+    page.wait_for_url(f"{base}/cases?order=deadline")
+    assert page.locator("table.queue thead th[aria-sort=ascending]").count() == 1
+
+    page.goto(f"{base}/rules")
+    text = page.input_value("textarea[name=text]")
+    page.fill("textarea[name=text]", text.replace("priority: 100", "priority: 99", 1))
+    page.click("button[value=save]")  # no reason given: refused, in Vietnamese, nothing saved
+    assert "phải có ghi chú mới lưu được bộ quy tắc" in page.locator(".flash.error").inner_text()
+    page.fill("input[name=note]", "Thử hạ mức ưu tiên tối đa")
+    page.click("button[value=save]")
+    page.wait_for_url(f"{base}/rules")
+    assert page.locator("tr.rules-version", has_text="Thử hạ mức ưu tiên tối đa").count() == 1
+    page.goto(f"{base}/rules/versions/0")
+    assert page.locator("pre.diff .diff-add", has_text="priority: 100").count() >= 1
+    assert page.locator("pre.diff .diff-remove", has_text="priority: 99").count() >= 1
+    page.screenshot(path=str(out / "rules-diff.png"), full_page=True)
+    page.fill("form.restore-form input[name=note]", "Trở lại bộ quy tắc mặc định")
+    page.click("form.restore-form button[type=submit]")
+    page.wait_for_url(f"{base}/rules")
+    assert "Đã khôi phục phiên bản 0 thành phiên bản" in page.locator(".flash.success").inner_text()
+    assert page.input_value("textarea[name=text]") == text
+

@@ -101,3 +101,40 @@ def test_the_case_page_explains_rules_by_their_description_not_their_id(
     assert "Quy tắc: " in trace
     shown = re.sub(r"<[^>]+>", " ", trace)
     assert not re.search(r"\b[a-z]+(?:-[a-z]+)+\b", shown)  # no rule id such as child-abuse-first
+
+
+ENGLISH = re.compile(r"\b(?:the|and|not|with|from|this|that|please|error|rule|source|sources|page|case|cases|status|"
+                     r"priority|deadline|action|analysts|toxicity|lexicon|unknown|invalid|required|field)\b"
+                     r"|\b[a-z]+_[a-z_]+\b|\bteam:|\bdistrict:", re.IGNORECASE)
+
+
+def _shown_text(html: str) -> str:
+    """What a reader sees of a page, less what is data rather than the interface: the content quoted
+    from posts, the rules' YAML, codes."""
+    main = html[html.index("<body"):]
+    for pattern in (r"<(script|style|pre|textarea|code)[^>]*>.*?</\1>", r'<td class="excerpt"[^>]*>.*?</td>',
+                    r'<blockquote[^>]*>.*?</blockquote>', r'<div class="text"[^>]*>.*?</div>', r"«[^»]*»"):
+        main = re.sub(pattern, " ", main, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", main)
+
+
+def test_no_vietnamese_page_shows_english_words_or_internal_ids(
+    client: TestClient, session_factory: sessionmaker[Session], hate_case: int
+) -> None:
+    with session_factory() as s:
+        create_user(s, username="lanhdao", password=PASSWORD, display_name="Lãnh đạo phòng", role=Role.SUPERVISOR.value)
+        s.commit()
+    assert not ENGLISH.findall(_shown_text(client.get("/login").text)), "/login"
+    log_in(client, "lanhdao")
+    token = csrf_from(client.get("/sources").text)
+    client.post("/sources", data={"csrf_token": token, "name": "Báo Điện tử", "kind": "rss",
+                                  "url": "https://bao-dien-tu.invalid/rss", "interval_min": "60"})
+    with session_factory() as s:
+        source_id = s.scalars(select(Source.id)).first()
+    for path in ("/cases", f"/cases/{hate_case}", "/cases?status=bogus", "/cases?page=abc", "/sources",
+                 f"/sources/{source_id}", "/rules", "/rules/versions/0", "/khong-co"):
+        shown = _shown_text(client.get(path).text)
+        assert "Mạng Xanh" in shown and "Đăng xuất" in shown, path  # the page's own text is what is read
+        found = ENGLISH.findall(shown)
+        assert not found, (path, found)
+    assert ENGLISH.findall(_shown_text("<body><p>Nhóm xử lý: analysts, team:fraud, request_takedown</p>"))

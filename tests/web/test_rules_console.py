@@ -36,7 +36,11 @@ def test_trial_then_save_and_a_broken_text_changes_nothing(
     broken = client.post("/rules", data={"text": BUMP_HATE.replace("HATE_DISCRIM", "<b>NOPE</b>"),
                                          "action": "save", "csrf_token": token})
     assert broken.status_code == 422
-    assert "rules:3:" in broken.text and "&lt;b&gt;NOPE&lt;/b&gt;" in broken.text
+    # The line and the reason in Vietnamese, the poster's text escaped.
+    assert "Dòng 3: loại vi phạm «&lt;b&gt;NOPE&lt;/b&gt;» không có trong danh mục" in broken.text
+    yaml_error = client.post("/rules", data={"text": "rules: [\n  - id: x\n  when: {", "action": "try",
+                                             "csrf_token": token})
+    assert "sai cú pháp YAML ở cột" in yaml_error.text and "expected" not in yaml_error.text
     assert _versions(session_factory) == []
     saved = client.post("/rules", data={"text": BUMP_HATE, "action": "save", "note": "thử", "csrf_token": token})
     assert saved.status_code == 303

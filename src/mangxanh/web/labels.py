@@ -234,7 +234,9 @@ def error_message(exc: MangXanhError) -> str:
     tables = {"status": status_labels(), "transition": transition_labels(), "action": action_labels(),
               "state": action_state_labels(), "move": action_move_labels()}
     text = _(exc.message)
-    params = {key: tables.get(key, {}).get(str(value), value) for key, value in exc.params.items()}
+    # A parameter that is itself a message (what is wrong with a rule, say) is translated too.
+    params = {key: error_message(value) if isinstance(value, MangXanhError)
+              else tables.get(key, {}).get(str(value), value) for key, value in exc.params.items()}
     return text.format(**params) if params else text
 
 

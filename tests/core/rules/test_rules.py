@@ -70,18 +70,18 @@ def test_a_rule_that_throws_is_reported_and_skipped(taxonomy: Taxonomy) -> None:
     ("text", "message"),
     [
         ("rules:\n  - id: a\n    when: {finding: {category: NOPE}}\n    then: {priority: 1}\n",
-         ":2: unknown category 'NOPE'"),
+         ":2: unknown category «NOPE»"),
         ("rules:\n  - id: a\n    when: {finding: {}}\n    then: {priority: 1}\n"
          "  - id: b\n    when: {context: {field: shoe_size, op: '>', value: 1}}\n    then: {priority: 1}\n",
-         ":5: unknown context field 'shoe_size'"),
-        ("rules:\n  - id: a\n    when: {finding: {}}\n    then: {severity: huge}\n", ":2: unknown severity 'huge'"),
+         ":5: unknown context field «shoe_size»"),
+        ("rules:\n  - id: a\n    when: {finding: {}}\n    then: {severity: huge}\n", ":2: unknown severity «huge»"),
         ("rules:\n  - id: a\n    when: {finding: {}}\n    then: {priority: 1}\n"
-         "  - id: a\n    when: {finding: {}}\n    then: {priority: 1}\n", ":5: rule id 'a' is used twice"),
-        ("rules:\n  - id: a\n    then: {priority: 1}\n", ":2: rule 'a' needs 'when' and 'then'"),
+         "  - id: a\n    when: {finding: {}}\n    then: {priority: 1}\n", ":5: rule id «a» is used twice"),
+        ("rules:\n  - id: a\n    then: {priority: 1}\n", ":2: rule «a» needs «when» and «then»"),
         ("rules:\n  - id: a\n    when: {context: {field: reach, op: in, value: 3}}\n    then: {route: x}\n",
-         ":2: 'in' needs a list value"),
+         ":2: «in» needs a list value"),
         ("rules: [\n", "not valid YAML"),
-        ("- 1\n", ":1: expected a mapping"),
+        ("- 1\n", ":1: the text must be a mapping with a list of «rules»"),
     ],
 )
 def test_a_broken_rules_file_is_refused_with_line_and_reason(text: str, message: str) -> None:

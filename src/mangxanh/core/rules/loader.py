@@ -23,80 +23,83 @@ from mangxanh.core.rules.model import (
     VerdictCondition,
 )
 from mangxanh.core.taxonomy import Taxonomy
-from mangxanh.errors import ConfigurationError
+from mangxanh.errors import ConfigurationError, MangXanhError
 
 RULES_FILE = "default_rules.yaml"
 _OUTCOME_KEYS = {"category", "severity", "priority", "priority_add", "route", "deadline_hours", "escalate"}
 
 
-class _RuleError(Exception):
-    pass
+class RuleProblem(MangXanhError):
+    """What is wrong with one rule, as a catalogue message with its parameters (shown translated)."""
+
+
 
 
 def _condition(raw: Any, taxonomy: Taxonomy) -> Condition:
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise _RuleError("a condition is a mapping with one key: finding, verdict, context, all, any or not")
+        raise RuleProblem("a condition is a mapping with one key: finding, verdict, context, all, any or not")
     (kind, body), = raw.items()
     if kind in ("all", "any"):
         if not isinstance(body, list) or not body:
-            raise _RuleError(f"'{kind}' needs a non-empty list of conditions")
+            raise RuleProblem("«{kind}» needs a non-empty list of conditions", kind=kind)
         parts = tuple(_condition(c, taxonomy) for c in body)
         return AllOf(parts) if kind == "all" else AnyOf(parts)
     if kind == "not":
         return Not(_condition(body, taxonomy))
     if kind == "finding":
         if not isinstance(body, dict) or set(body) - {"category", "min_score", "detector"}:
-            raise _RuleError("'finding' takes category, min_score and detector")
+            raise RuleProblem("«finding» takes category, min_score and detector")
         categories = body.get("category", [])
         categories = [categories] if isinstance(categories, str) else categories
         unknown = [c for c in categories if c not in taxonomy.categories]
         if unknown:
-            raise _RuleError(f"unknown category {unknown[0]!r}")
+            raise RuleProblem("unknown category «{code}»", code=str(unknown[0]))
         score = body.get("min_score", 0.0)
         if not isinstance(score, int | float) or not 0 <= score <= 1:
-            raise _RuleError("'min_score' must be a number between 0 and 1")
+            raise RuleProblem("«min_score» must be a number between 0 and 1")
         return FindingCondition(frozenset(categories), float(score), body.get("detector"))
     if kind == "verdict":
         if not isinstance(body, dict) or not body or set(body) - {"category", "severity"}:
-            raise _RuleError("'verdict' takes category and severity")
+            raise RuleProblem("«verdict» takes category and severity")
         categories = [body["category"]] if isinstance(body.get("category"), str) else body.get("category", [])
         severities = [body["severity"]] if isinstance(body.get("severity"), str) else body.get("severity", [])
         for code in categories:
             if code not in taxonomy.categories:
-                raise _RuleError(f"unknown category {code!r}")
+                raise RuleProblem("unknown category «{code}»", code=str(code))
         for code in severities:
             if code not in taxonomy.severities:
-                raise _RuleError(f"unknown severity {code!r}")
+                raise RuleProblem("unknown severity «{code}»", code=str(code))
         return VerdictCondition(frozenset(categories), frozenset(severities))
     if kind == "context":
         if not isinstance(body, dict) or set(body) != {"field", "op", "value"}:
-            raise _RuleError("'context' takes field, op and value")
+            raise RuleProblem("«context» takes field, op and value")
         if body["field"] not in CONTEXT_FIELDS:
-            raise _RuleError(f"unknown context field {body['field']!r} (known: {', '.join(sorted(CONTEXT_FIELDS))})")
+            raise RuleProblem("unknown context field «{field}» (known: {known})", field=str(body["field"]),
+                             known=", ".join(sorted(CONTEXT_FIELDS)))
         if body["op"] not in OPERATORS:
-            raise _RuleError(f"unknown operator {body['op']!r}")
+            raise RuleProblem("unknown operator «{op}»", op=str(body["op"]))
         if body["op"] in ("in", "not_in") and not isinstance(body["value"], list):
-            raise _RuleError(f"'{body['op']}' needs a list value")
+            raise RuleProblem("«{op}» needs a list value", op=str(body["op"]))
         return ContextCondition(body["field"], body["op"], body["value"])
-    raise _RuleError(f"unknown condition {kind!r}")
+    raise RuleProblem("unknown condition «{kind}»", kind=str(kind))
 
 
 def _outcome(raw: Any, taxonomy: Taxonomy) -> Outcome:
     if not isinstance(raw, dict) or not raw or set(raw) - _OUTCOME_KEYS:
-        raise _RuleError(f"'then' is a mapping of {', '.join(sorted(_OUTCOME_KEYS))}")
+        raise RuleProblem("«then» is a mapping of {keys}", keys=", ".join(sorted(_OUTCOME_KEYS)))
     if "category" in raw and raw["category"] not in taxonomy.categories:
-        raise _RuleError(f"unknown category {raw['category']!r}")
+        raise RuleProblem("unknown category «{code}»", code=str(raw["category"]))
     if "severity" in raw and raw["severity"] not in taxonomy.severities:
-        raise _RuleError(f"unknown severity {raw['severity']!r}")
+        raise RuleProblem("unknown severity «{code}»", code=str(raw["severity"]))
     for key in ("priority", "priority_add"):
         if key in raw and not isinstance(raw[key], int | float):
-            raise _RuleError(f"'{key}' must be a number")
+            raise RuleProblem("«{key}» must be a number", key=key)
     if "deadline_hours" in raw and (not isinstance(raw["deadline_hours"], int) or raw["deadline_hours"] <= 0):
-        raise _RuleError("'deadline_hours' must be a positive whole number")
+        raise RuleProblem("«deadline_hours» must be a positive whole number")
     if "escalate" in raw and not isinstance(raw["escalate"], bool):
-        raise _RuleError("'escalate' must be true or false")
+        raise RuleProblem("«escalate» must be true or false")
     if "route" in raw and (not isinstance(raw["route"], str) or not raw["route"].strip()):
-        raise _RuleError("'route' must be a non-empty string")
+        raise RuleProblem("«route» must be a non-empty string")
     return Outcome(**raw)
 
 
@@ -108,10 +111,14 @@ def parse_rules(text: str, *, taxonomy: Taxonomy, where: str = RULES_FILE) -> Ru
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        raise ConfigurationError("{where}:{line}: not valid YAML: {error}", where=where, line=line,
-                                 error=getattr(exc, "problem", str(exc))) from None
+        column = mark.column + 1 if mark else 0
+        # PyYAML's own words are English: the reason is said in the catalogue's, with the place.
+        raise ConfigurationError("{where}:{line}: {reason}", where=where, line=line, reason=RuleProblem(
+            "not valid YAML at column {column}: check the brackets, colons, quotes and indentation",
+            column=column)) from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise ConfigurationError("{where}:1: expected a mapping with a list of 'rules'", where=where)
+        raise ConfigurationError("{where}:{line}: {reason}", where=where, line=1,
+                                 reason=RuleProblem("the text must be a mapping with a list of «rules»"))
     rules_node = next(v for k, v in root.value if k.value == "rules")  # type: ignore[union-attr]
     rules: list[Rule] = []
     seen: set[str] = set()
@@ -119,20 +126,20 @@ def parse_rules(text: str, *, taxonomy: Taxonomy, where: str = RULES_FILE) -> Ru
         line = node.start_mark.line + 1
         try:
             if not isinstance(raw, dict) or set(raw) - {"id", "description", "description_en", "when", "then", "stop"}:
-                raise _RuleError("a rule has id, description, description_en, when, then and optionally stop")
+                raise RuleProblem("a rule has id, description, description_en, when, then and optionally stop")
             rule_id = raw.get("id")
             if not isinstance(rule_id, str) or not rule_id.strip():
-                raise _RuleError("missing 'id'")
+                raise RuleProblem("the rule has no «id»")
             if rule_id in seen:
-                raise _RuleError(f"rule id {rule_id!r} is used twice")
+                raise RuleProblem("rule id «{rule}» is used twice", rule=rule_id)
             if "when" not in raw or "then" not in raw:
-                raise _RuleError(f"rule {rule_id!r} needs 'when' and 'then'")
+                raise RuleProblem("rule «{rule}» needs «when» and «then»", rule=rule_id)
             rules.append(Rule(rule_id, str(raw.get("description", "")), _condition(raw["when"], taxonomy),
                               _outcome(raw["then"], taxonomy), bool(raw.get("stop", False)), line,
                               str(raw.get("description_en", ""))))
             seen.add(rule_id)
-        except _RuleError as exc:
-            raise ConfigurationError("{where}:{line}: {reason}", where=where, line=line, reason=str(exc)) from None
+        except RuleProblem as exc:
+            raise ConfigurationError("{where}:{line}: {reason}", where=where, line=line, reason=exc) from None
     return RuleSet(str(data.get("version", "")), tuple(rules))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from mangxanh.core.rules import RuleSet
-from mangxanh.core.rules.loader import RULES_FILE, parse_rules
+from mangxanh.core.rules.loader import RULES_FILE, RuleProblem, parse_rules
 from mangxanh.core.taxonomy import Taxonomy
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.audit.models import AuditKind
@@ -52,6 +52,9 @@ def check_rules(text: str, taxonomy: Taxonomy) -> RuleSet:
     try:
         return parse_rules(text, taxonomy=taxonomy, where="rules")
     except ConfigurationError as exc:
+        if isinstance(exc.params.get("reason"), RuleProblem):
+            raise InvalidInput("The rules were not saved; the rules in force are unchanged. Line {line}: {reason}",
+                               line=exc.params.get("line", 0), reason=exc.params["reason"]) from None
         raise InvalidInput("The rules were not saved; the rules in force are unchanged. {problem}",
                            problem=str(exc)) from None
 
