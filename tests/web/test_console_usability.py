@@ -138,3 +138,13 @@ def test_no_vietnamese_page_shows_english_words_or_internal_ids(
         found = ENGLISH.findall(shown)
         assert not found, (path, found)
     assert ENGLISH.findall(_shown_text("<body><p>Nhóm xử lý: analysts, team:fraud, request_takedown</p>"))
+
+
+def test_a_malformed_selection_in_a_bulk_request_is_named_in_vietnamese(
+    client: TestClient, staff: int, hate_case: int
+) -> None:
+    log_in(client)
+    token = csrf_from(client.get("/cases").text)
+    bad = client.post("/cases/bulk", data={"csrf_token": token, "operation": "merge", "into": "1", "case": ["x"]})
+    assert bad.status_code == 422
+    assert "Yêu cầu chưa được thực hiện: các hồ sơ đã chọn phải là số nguyên." in bad.text

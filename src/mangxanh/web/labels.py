@@ -272,7 +272,8 @@ def invalid_values_message(errors: Sequence[Mapping[str, Any]]) -> str:
     """What was wrong with a request's values, in the user's words: each field by its label, and why."""
     labels, unnamed, said = _field_labels(), _("a value"), []
     for error in errors:
-        field = str(error.get("loc", ("",))[-1])
+        # The field's name is the last text of the location (a list's item ends it with its index).
+        field = next((str(part) for part in reversed(error.get("loc", ())) if isinstance(part, str)), "")
         part = f"{labels.get(field, unnamed)} {_reason(str(error.get('type', '')))}"
         if part not in said:
             said.append(part)
