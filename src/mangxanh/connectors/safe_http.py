@@ -200,10 +200,20 @@ def refuse_private_source(raw: str, policy: FetchPolicy) -> None:
         infos = socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80), type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
         return
+    _allowed_addresses(infos, host, policy)
+
+
+def _allowed_addresses(infos: list[Any], host: str, policy: FetchPolicy) -> list[IPAddress]:
+    """The resolver's answers for ``host``, each once; any the policy does not allow refuses them all."""
+    addresses: list[IPAddress] = []
     for info in infos:
+        # An IPv6 link-local answer may carry a scope ("fe80::1%eth0"); the address is what matters.
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not _allowed(address, policy):
             raise _private(address, host)
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
 
 
 async def _public_addresses(url: httpx.URL, policy: FetchPolicy) -> list[IPAddress]:
@@ -214,14 +224,7 @@ async def _public_addresses(url: httpx.URL, policy: FetchPolicy) -> list[IPAddre
         infos = await loop.run_in_executor(_RESOLVER, lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
     except (socket.gaierror, UnicodeError) as exc:
         raise _unresolved(host, exc) from None
-    addresses: list[IPAddress] = []
-    for info in infos:
-        # An IPv6 link-local answer may carry a scope ("fe80::1%eth0"); the address is what matters.
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not _allowed(address, policy):
-            raise _private(address, host)
-        if address not in addresses:
-            addresses.append(address)
+    addresses = _allowed_addresses(infos, host, policy)
     if not addresses:
         raise FetchError("The host name {host} does not exist (the name servers know no address for it)", host=host)
     return addresses

@@ -78,11 +78,18 @@ def taxonomy(request: Request) -> Taxonomy:
     return value
 
 
+def _session_user(session: Session, ws: WebSession) -> tuple[User | None, bool]:
+    """The account the browser's session names, and whether the session is still that account's
+    (active, and not logged out everywhere since)."""
+    user = get_user(session, user_id=ws.user_id) if ws.user_id is not None else None
+    return user, user is not None and user.is_active and user.session_epoch == ws.epoch
+
+
 def current_user(*, request: Request, session: DbSession) -> User:
     """The signed-in staff member; anyone else is sent to the login page and told why."""
     ws = web_session(request)
-    user = get_user(session, user_id=ws.user_id) if ws.user_id is not None else None
-    if user is None or not user.is_active or user.session_epoch != ws.epoch:
+    user, valid = _session_user(session, ws)
+    if user is None or not valid:
         if ws.expired or (user is not None and user.session_epoch != ws.epoch):
             ws.log_out()
             ws.flash(_("Your session has expired. Please log in again."), "warning")
@@ -163,8 +170,8 @@ def _signed_in(request: Request) -> User | None:
     if ws.user_id is None or ws.expired:
         return None
     with unit_of_work(request.app.state.sessions, reads_only=True) as session:
-        user = get_user(session, user_id=ws.user_id)
-        return user if user is not None and user.is_active and user.session_epoch == ws.epoch else None
+        user, valid = _session_user(session, ws)
+        return user if valid else None
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

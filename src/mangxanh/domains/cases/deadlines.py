@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mangxanh.core.workflow import HANDLING_STATES
 from mangxanh.core.workflow.actions import ActionState
 from mangxanh.db import utcnow
 from mangxanh.domains.actions.models import OutwardAction
@@ -24,9 +23,9 @@ from mangxanh.domains.actions.service import record_answer
 from mangxanh.domains.audit.models import CaseEventKind
 from mangxanh.domains.audit.service import CaseHistoryWriter
 from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.queue import past_deadline
 
 BATCH = 500
-HANDLING = [status.value for status in HANDLING_STATES]
 
 
 @dataclass
@@ -43,7 +42,7 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
     done = Escalation()
     late = session.execute(
         select(Case.id, Case.category, Case.due_at, Case.status)
-        .where(Case.status.in_(HANDLING), Case.due_at < now, Case.overdue_at.is_(None))
+        .where(*past_deadline(now), Case.overdue_at.is_(None))
         .order_by(Case.due_at, Case.id).limit(batch).with_for_update(skip_locked=True)).all()
     if late:
         # A plain UPDATE: the escalation must not make a colleague's open form on the case stale.
@@ -69,5 +68,4 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
 
 def overdue_count(session: Session, *, now: datetime | None = None) -> int:
     """How many cases are being handled past their deadline (the supervisors' banner)."""
-    return session.scalar(select(func.count()).select_from(Case).where(
-        Case.status.in_(HANDLING), Case.due_at < (now or utcnow()))) or 0
+    return session.scalar(select(func.count()).select_from(Case).where(*past_deadline(now or utcnow()))) or 0

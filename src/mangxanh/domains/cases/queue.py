@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, select
@@ -41,6 +42,11 @@ class QueueFilter:
     order: QueueOrder = QueueOrder.PRIORITY
 
 
+def past_deadline(now: datetime) -> list[ColumnElement[bool]]:
+    """Cases still being handled whose deadline has passed (the queue's filter, the deadline job's work)."""
+    return [Case.status.in_([s.value for s in HANDLING_STATES]), Case.due_at < now]
+
+
 def scoped(filters: QueueFilter, user: User) -> QueueFilter:
     """What this user may see of the queue: a district officer, their own district's cases only."""
     if user.role == Role.DISTRICT_OFFICER:
@@ -57,7 +63,7 @@ def _conditions(session: Session, filters: QueueFilter) -> list[ColumnElement[bo
     elif filters.open_only:
         conditions.append(Case.status.not_in([CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value]))
     if filters.overdue:
-        conditions += [Case.status.in_([s.value for s in HANDLING_STATES]), Case.due_at < utcnow()]
+        conditions += past_deadline(utcnow())
     if filters.category:
         conditions.append(Case.category == filters.category)
     if filters.severity:

@@ -14,9 +14,10 @@ from mangxanh.domains.accounts.permissions import Action
 from mangxanh.domains.audit.models import CaseEventKind
 from mangxanh.domains.audit.service import record_event
 from mangxanh.domains.cases.models import Case
+from mangxanh.domains.cases.service import check_version
 from mangxanh.domains.cases.work import access_case
 from mangxanh.domains.content.models import StoredItem
-from mangxanh.errors import Conflict, InvalidInput
+from mangxanh.errors import InvalidInput
 
 MAX_RELATED = 20
 # The states a case may be merged from, as the state machine says.
@@ -70,8 +71,7 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: User
     if case_id == into_id:
         raise InvalidInput("A case cannot be merged into itself.")
     duplicate = access_case(session, user=actor, case_id=case_id, need=Action.MERGE)
-    if expected_version is not None and duplicate.version != expected_version:
-        raise Conflict("Someone else changed this case meanwhile. Reload it and try again.")
+    check_version(duplicate, expected_version)
     main = access_case(session, user=actor, case_id=into_id, need=Action.MERGE)
     if main.duplicate_of_id is not None:
         raise InvalidInput("Case #{main} is itself merged into case #{root}: merge into #{root}.",

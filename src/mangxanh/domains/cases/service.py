@@ -191,7 +191,7 @@ def _more_urgent(verdict: Verdict, case: Case, taxonomy: Taxonomy) -> bool:
     return rank_new > rank_old or (rank_new == rank_old and verdict.priority > case.priority)
 
 
-def _check_version(case: Case, expected_version: int | None) -> None:
+def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise Conflict("Someone else changed this case meanwhile. Reload it and try again.")
 
@@ -218,7 +218,7 @@ def transition_case(
     if need is None:
         raise InvalidTransition("Unknown case action: {transition}", transition=transition)
     case = access_case(session, user=actor, case_id=case_id, need=need)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     target = apply_transition(CaseStatus(case.status), transition)
     if transition == "reopen":
         _refuse_a_second_open_case(session, case)
@@ -249,7 +249,7 @@ def record_decision(
     supersedes; the decision it revises stays as it was.
     """
     case = access_case(session, user=actor, case_id=case_id, need=Action.DECIDE)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     if category not in taxonomy.categories:
         raise InvalidInput("Unknown category: {category}", category=category)
     chosen = taxonomy.category(category)

@@ -76,13 +76,11 @@ def queue_page(
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     # An unknown filter value is said, and the queue is shown without it.
-    ignored = [f"{label} “{value[:40]}”" for label, value, known in (
-        (_("status"), status, {s.value for s in CaseStatus}), (_("category"), category, set(tax.categories)),
-        (_("severity"), severity, set(tax.severities)), (_("order"), order, {o.value for o in QueueOrder}))
-        if value and value not in known]
-    status = status if status in {s.value for s in CaseStatus} else None
-    category = category if category in tax.categories else None
-    severity = severity if severity in tax.severities else None
+    orders = {o.value for o in QueueOrder}
+    asked = ((_("status"), status, {s.value for s in CaseStatus}), (_("category"), category, set(tax.categories)),
+             (_("severity"), severity, set(tax.severities)), (_("order"), order, orders))
+    ignored = [f"{label} “{value[:40]}”" for label, value, known in asked if value and value not in known]
+    status, category, severity, order = (value if value in known else None for _label, value, known in asked)
     error = None
     number = int(page) if page.strip().isdigit() else 0
     if not 1 <= number <= MAX_PAGE:
@@ -93,7 +91,7 @@ def queue_page(
         search, error = None, error_message(exc)
     filters = QueueFilter(status=status, category=category, severity=severity,
                           assignee_id=user.id if mine else None, overdue=overdue, search=search,
-                          order=QueueOrder(order) if order in {o.value for o in QueueOrder} else QueueOrder.PRIORITY)
+                          order=QueueOrder(order) if order else QueueOrder.PRIORITY)
     rows, total = ([], 0) if error else queue(session, filters=scoped(filters, user), limit=PAGE_SIZE,
                                               offset=(number - 1) * PAGE_SIZE)
     # The view's filters as a query string: for the pager, and what a saved filter keeps.
@@ -102,13 +100,14 @@ def queue_page(
         ("mine", "true" if mine else None), ("overdue", "true" if overdue else None)) if value}
     order_kept = {"order": filters.order.value} if filters.order != QueueOrder.PRIORITY else {}
     view, unsorted = urlencode({**kept, **order_kept}), urlencode(kept)
+    name_of = _action_namer(tax)
     return render(request, "console/queue.html", {
         "user": user, "cases": rows, "total": total, "page": number, "page_size": PAGE_SIZE, "mine": mine,
         "pages": max(1, -(-total // PAGE_SIZE)), "ignored": ignored,
         "filters": filters, "q": q, "view": view, "unsorted": unsorted, "view_fields": {**kept, **order_kept},
         "taxonomy": tax, "statuses": status_labels(), "error": error,
         "saved": saved_filters(session, user=user),
-        "bulk_actions": {action.code: action.name_vi if current_language.get() == "vi" else action.name_en
+        "bulk_actions": {action.code: name_of(action.code)
                          for cat in tax.categories.values() for action in cat.actions if action.code in KINDS},
         "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
         "can": {action.value: allowed(user, action) for action in Action},

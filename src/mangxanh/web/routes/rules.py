@@ -113,8 +113,8 @@ def _version_page(request: Request, session: Session, user: User, version_id: in
     in_force, current = rules_in_force(session)
     return render(request, "console/rules_version.html", {
         "user": user, "number": number, "text": text, "row": row, "in_force": in_force, "error": error,
-        "diff": diff_lines(current, text, old_name=_("version %(n)s (in force)").replace("%(n)s", str(in_force)),
-                           new_name=_("version %(n)s").replace("%(n)s", str(number))),
+        "diff": diff_lines(current, text, old_name=_("version %(n)s (in force)") % {"n": in_force},
+                           new_name=_("version %(n)s") % {"n": number}),
         "can_edit": allowed(user, Action.EDIT_RULES),
     }, status_code=status_code)
 
