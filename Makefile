@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRACT_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k msgid -k InvalidInput -k Conflict -k NotFound \
-	-k InvalidTransition -k RuleProblem -k Forbidden -k PermissionRefused -k FetchError -k HttpStatusError
+	-k InvalidTransition -k RuleProblem -k Forbidden -k PermissionRefused -k FetchError -k HttpStatusError \
+	-k RateLimited -k BodyTooLarge
 
 .PHONY: run test lint i18n bench clean
 

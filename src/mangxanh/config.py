@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Fetching feeds and pages. Private, loopback and link-local addresses are refused unless
     # allowed (tests serve on localhost; a deployment fetching an intranet mirror may need it).
     allow_private_fetch: bool = False
+    # Citizens' reports: how many one address may begin, and one link may receive, in an hour.
+    report_limit_per_address: int = Field(default=60, ge=1, le=1_000_000)
+    report_limit_per_link: int = Field(default=200, ge=1, le=1_000_000)
     fetch_timeout_s: float = Field(default=15.0, gt=0, le=300)
     fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)

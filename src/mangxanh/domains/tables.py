@@ -5,6 +5,13 @@ from mangxanh.domains.accounts.models import LoginAttempt, User
 from mangxanh.domains.actions.models import ActionCheck, Letter, OutwardAction
 from mangxanh.domains.audit.models import AuditAnchor, AuditAnchorHead, AuditCheck, AuditEvent, CaseEvent
 from mangxanh.domains.cases.models import Case, Decision, SavedFilter
+from mangxanh.domains.citizen_reports.models import (
+    CitizenReport,
+    ReportAddition,
+    ReportLink,
+    ReportScreenshot,
+    SetAsideReporter,
+)
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.rulebook.models import RulesVersion
@@ -13,5 +20,6 @@ from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 metadata = Base.metadata
 
 __all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Capture", "Case",
-           "CaseEvent", "Decision", "Letter", "LoginAttempt", "OutwardAction", "RulesVersion", "SavedFilter", "Source",
-           "SourceRun", "StoredFinding", "StoredItem", "User", "metadata"]
+           "CaseEvent", "CitizenReport", "Decision", "Letter", "LoginAttempt", "OutwardAction", "ReportAddition",
+           "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter", "SetAsideReporter", "Source", "SourceRun",
+           "StoredFinding", "StoredItem", "User", "metadata"]

@@ -24,6 +24,7 @@ from mangxanh.core.taxonomy import load_taxonomy
 from mangxanh.db import is_busy, make_engine, make_session_factory
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import PermissionRefused
+from mangxanh.domains.content.service import Analysis
 from mangxanh.errors import Forbidden, NotFound
 from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
@@ -39,14 +40,18 @@ from mangxanh.web.deps import (
     shared_analysis,
 )
 from mangxanh.web.labels import error_message, invalid_values_message
+from mangxanh.web.portal_input import FormRefused
 from mangxanh.web.routes import (
     actions,
     api,
     api_requests,
     auth,
+    case_reports,
     case_work,
     cases,
     evidence,
+    portal,
+    portal_api,
     queue_work,
     rules,
     sources,
@@ -54,9 +59,13 @@ from mangxanh.web.routes import (
 from mangxanh.web.session import LANG_COOKIE, SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
+from mangxanh.worker.citizen_reports import ReportFiler, file_pending, reports_tick
 from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
+
+# The citizens' portal: its errors keep its own layout.
+PORTAL_PATHS = ("/phan-anh", "/tra-cuu", "/bao-cao-o-dau")
 
 # Seconds a client is asked to wait before sending again a request the database was too busy for.
 BUSY_RETRY_AFTER_S = 2
@@ -88,13 +97,15 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         if scheduler:
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
                                      policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK,
-                                     upkeep=lambda: upkeep(app.state.sessions, settings))
+                                     upkeep=lambda: upkeep(app.state.sessions, settings,
+                                                           lambda: shared_analysis(app.state)))
             runner.start()
         if freeze_heap:
             freeze_long_lived()
         yield
         if runner is not None:
             runner.stop()
+        app.state.report_filer.join()
         engine.dispose()
 
     # The schema of the whole app, console included, is for signed-in staff (console_schema below);
@@ -109,6 +120,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.state.codec = SessionCodec(settings.effective_secret_key(), settings.session_max_age_s,
                                    settings.secure_cookies)
     app.state.templates = make_templates()
+    # Sent reports are filed right after they are sent (a background thread, one at a time).
+    app.state.report_filer = ReportFiler(lambda: file_pending(
+        app.state.sessions, analysis=shared_analysis(app.state), policy=FetchPolicy.from_settings(settings),
+        lock=INGEST_LOCK, pause_share=1.0))
 
     @app.middleware("http")
     async def session_and_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -141,6 +156,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.include_router(rules.router)
     app.include_router(api.router)
     app.include_router(api_requests.router)
+    app.include_router(portal.router)
+    app.include_router(portal_api.router)
+    app.include_router(case_reports.router)
 
     _install_error_pages(app)
 
@@ -155,12 +173,13 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     return app
 
 
-def upkeep(factory: sessionmaker[Session], settings: Settings) -> None:
+def upkeep(factory: sessionmaker[Session], settings: Settings, analysis: Callable[[], Analysis]) -> None:
     """The embedded scheduler's housekeeping each tick: seal and check the audit trail, keep deadlines,
     re-check requests."""
     upkeep_if_due(factory, anchor_file=settings.audit_anchor_file)
     deadline_tick(factory, settings)
     recheck_due(factory, policy=FetchPolicy.from_settings(settings))
+    reports_tick(factory, settings, analysis=analysis, policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK)
 
 
 def _install_error_pages(app: FastAPI) -> None:
@@ -173,6 +192,10 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:
         message = _("This form has expired or did not come from this site. Reload the page and try again.")
+        if request.url.path.endswith("/nhap"):
+            return JSONResponse({"detail": message}, status_code=403)
+        if request.url.path.startswith(PORTAL_PATHS):
+            return render(request, "portal/error.html", {"message": message, "user": None}, status_code=403)
         return render(request, "error.html", {"message": message}, status_code=403)
 
     @app.exception_handler(Forbidden)
@@ -197,6 +220,13 @@ def _install_error_pages(app: FastAPI) -> None:
         response.headers.update(headers)
         return response
 
+    @app.exception_handler(FormRefused)
+    async def _unreadable_form(request: Request, exc: FormRefused) -> Response:
+        message = error_message(exc)
+        if request.url.path.startswith("/api/") or request.url.path.endswith("/nhap"):
+            return JSONResponse({"detail": message}, status_code=exc.status_code)
+        return render(request, "portal/error.html", {"message": message, "user": None}, status_code=exc.status_code)
+
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
         message = _("Someone else changed this case meanwhile. Reload it and try again.")
@@ -211,8 +241,11 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
-            # API clients get JSON, and the headers (WWW-Authenticate on a 401).
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+            # API clients get JSON, and the headers (WWW-Authenticate on a 401). FastAPI's own 400
+            # for a body that is not JSON says so in English: said in the caller's language instead.
+            detail = (_("The request's body could not be read: it is not valid JSON in UTF-8.")
+                      if exc.status_code == 400 and exc.detail == "There was an error parsing the body" else exc.detail)
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
         if exc.status_code == 404:
             return render(request, "error.html", {"message": _("This page does not exist.")}, status_code=404)
         if exc.status_code == 405:

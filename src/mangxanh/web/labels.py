@@ -66,6 +66,7 @@ def detector_labels() -> dict[str, str]:
         "impersonation": _("impersonation of official bodies"),
         "illegal_trade": _("trade in banned goods"),
         "false_info": _("false information"),
+        "citizen_report": _("citizens' reports"),
     }
 
 
@@ -119,6 +120,10 @@ def action_labels() -> dict[str, str]:
         "edit_rules": _("edit the rules"),
         "manage_users": _("manage accounts"),
         "read_audit": _("read the audit trail"),
+        "view_reporter_contact": _("see a reporter's contact details"),
+        "reply_to_reporter": _("reply to a reporter"),
+        "redact_report": _("redact a citizen's report"),
+        "set_aside_reporter": _("set an abusive reporter aside"),
     }
 
 
@@ -192,6 +197,7 @@ def event_labels() -> dict[str, str]:
         "overdue": _("Deadline passed: escalated to the supervisors"),
         "merged": _("Merged as a duplicate"),
         "duplicate_joined": _("Duplicate merged into this case"),
+        "citizen_report": _("Citizen's report received"),
     }
 
 
@@ -213,6 +219,10 @@ def audit_labels() -> dict[str, str]:
         "audit_checked": _("Audit trail verified"),
         "letter_downloaded": _("Letter downloaded"),
         "evidence_exported": _("Evidence package downloaded"),
+        "reporter_contact_viewed": _("Reporter's contact details shown"),
+        "report_redacted": _("Report's text redacted"),
+        "reporter_set_aside": _("Reporter set aside"),
+        "report_replied": _("Reply sent to a reporter"),
     }
 
 

@@ -38,6 +38,7 @@ from mangxanh.domains.sources.schedule import RunOutcome
 from mangxanh.errors import NotFound
 from mangxanh.worker import celery_app as names
 from mangxanh.worker.audit_upkeep import upkeep_if_due
+from mangxanh.worker.citizen_reports import reports_tick
 from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.dispatch import enqueue_due_sources
 from mangxanh.worker.rechecks import recheck_due
@@ -229,9 +230,19 @@ def keep_deadlines(task: Task) -> int:
     return len(done.cases)
 
 
+def file_reports(task: Task) -> int:
+    """Beat's tick for citizens' reports: idle drafts sent, waiting reports filed, reporters told."""
+    state = runtime()
+    filed = reports_tick(state.factory, state.settings, analysis=lambda: state.analysis, policy=state.policy)
+    if filed:
+        log.info("filed %d citizens' reports", filed)
+    return filed
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
                            (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep),
-                           (names.RECHECK_REQUESTS, recheck_requests), (names.KEEP_DEADLINES, keep_deadlines)):
+                           (names.RECHECK_REQUESTS, recheck_requests), (names.KEEP_DEADLINES, keep_deadlines),
+                           (names.FILE_REPORTS, file_reports)):
         app.task(name=name, bind=True)(function)

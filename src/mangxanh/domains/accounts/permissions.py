@@ -39,6 +39,10 @@ class Action(StrEnum):
     EDIT_RULES = "edit_rules"
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
+    VIEW_REPORTER_CONTACT = "view_reporter_contact"
+    REPLY_TO_REPORTER = "reply_to_reporter"
+    REDACT_REPORT = "redact_report"
+    SET_ASIDE_REPORTER = "set_aside_reporter"
 
 
 _A, _S, _N, _D, _V = Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER, Role.VIEWER
@@ -74,6 +78,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_RULES: frozenset({_A, _S}),
     Action.MANAGE_USERS: frozenset({_A}),
     Action.READ_AUDIT: frozenset({_A, _S}),
+    # A reporter's e-mail or phone is personal data: shown, with an audit entry, to those who
+    # may need to call back (never to viewers or administrators).
+    Action.VIEW_REPORTER_CONTACT: frozenset({_S, _N}),
+    Action.REPLY_TO_REPORTER: _CASE_WORKERS,
+    Action.REDACT_REPORT: frozenset({_S, _N}),
+    # Setting a citizen's reports aside stops them reaching the queue: the leadership's call.
+    Action.SET_ASIDE_REPORTER: frozenset({_S}),
 }
 
 # Transitions of the case state machine are actions of the same name.

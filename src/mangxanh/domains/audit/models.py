@@ -41,6 +41,7 @@ class CaseEventKind(StrEnum):
     ACTION_CHECKED = "action_checked"
     MERGED = "merged"  # closed as a duplicate of a main case
     DUPLICATE_JOINED = "duplicate_joined"  # a duplicate was merged into this case
+    CITIZEN_REPORT = "citizen_report"  # a citizen's report of the content was filed on the case
     # Views were case events before the access log existed; old histories keep them.
     VIEWED = "viewed"
 
@@ -64,6 +65,12 @@ class AuditKind(StrEnum):
     AUDIT_CHECKED = "audit_checked"
     LETTER_DOWNLOADED = "letter_downloaded"
     EVIDENCE_EXPORTED = "evidence_exported"
+    # A reporter's contact details shown to a member of staff; a report's text redacted; an
+    # abusive reporter's address or contact set aside; a reply sent to a reporter.
+    REPORTER_CONTACT_VIEWED = "reporter_contact_viewed"
+    REPORT_REDACTED = "report_redacted"
+    REPORTER_SET_ASIDE = "reporter_set_aside"
+    REPORT_REPLIED = "report_replied"
 
 
 class CaseEvent(Base):

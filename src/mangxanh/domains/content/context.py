@@ -81,5 +81,6 @@ def stored_contexts(session: Session, items: Sequence[StoredItem], *, sizes: Map
     missing = {item.cluster_id for item in items if item.cluster_id and item.cluster_id not in known}
     known.update(cluster_sizes(session, missing))
     return {item.id: rule_context(item, source_kind=kinds.get(item.source_id, ""),
-                                  cluster_size=known.get(item.cluster_id, 1) if item.cluster_id else 1)
+                                  cluster_size=known.get(item.cluster_id, 1) if item.cluster_id else 1,
+                                  citizen_reports=item.citizen_reports)
             for item in items}

@@ -42,6 +42,8 @@ class StoredItem(Base):
     # Near-duplicate cluster (campaign) the text belongs to; the same id on every copy.
     cluster_id: Mapped[str | None] = mapped_column(String(64))
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Distinct citizens who reported the item (the rules read it as citizen_reports).
+    citizen_reports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     findings: Mapped[list[StoredFinding]] = relationship(back_populates="item", order_by="StoredFinding.id")
 

@@ -170,7 +170,8 @@ def _analyse_and_store(
     for item, result, cluster_id in zip(items, results, clusters, strict=True):
         report.detector_failures.extend(f"{item.natural_key}: {f.detector}: {f.error}" for f in result.failures)
         report.findings += len(result.findings)
-        context = rule_context(item, source_kind=source.kind, cluster_size=grown[cluster_id] if cluster_id else 1)
+        context = rule_context(item, source_kind=source.kind, cluster_size=grown[cluster_id] if cluster_id else 1,
+                               citizen_reports=item.citizen_reports if isinstance(item, StoredItem) else 0)
         verdict = evaluate(result.findings, context, rules=rules, taxonomy=analysis.taxonomy,
                            threshold=analysis.threshold)
         if isinstance(item, RawItem):

@@ -20,6 +20,7 @@ class SourceKind(StrEnum):
     JSONL_EXPORT = "jsonl_export"
     API = "api"
     DEMO = "demo"
+    CITIZEN = "citizen"  # what citizens reported that was not stored before
 
 
 # Kinds the scheduler fetches on their interval; the others receive files or pushes.

@@ -42,6 +42,7 @@ def kind_labels() -> dict[str, str]:
     return {
         "rss": _("RSS/Atom feed"), "web": _("Web page"), "csv_export": _("CSV platform export"),
         "jsonl_export": _("JSONL export"), "api": _("Partner push API"), "demo": _("Demo content"),
+        "citizen": _("Citizens' reports"),
     }
 
 

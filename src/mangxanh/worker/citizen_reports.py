@@ -1,0 +1,174 @@
+"""Citizens' reports after they are sent: filed into cases, idle drafts taken as sent, reporters told.
+
+Filing reads each link's page first, outside any transaction (the fetch may take seconds), then
+files the report in a transaction of its own: one report that fails is logged and retried at the
+next tick, the others go on. The web app starts a filing right after a report is sent (child
+abuse first), and the schedulers' tick files whatever is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from mangxanh.config import Settings
+from mangxanh.connectors.robots import RobotsCache
+from mangxanh.connectors.safe_http import FetchPolicy
+from mangxanh.core.items import Numbered
+from mangxanh.db import unit_of_work
+from mangxanh.domains.citizen_reports.filing import file_report, read_reported, reported_items
+from mangxanh.domains.citizen_reports.models import CitizenReport, ReportState
+from mangxanh.domains.citizen_reports.service import mark_stage_notified, reports_to_file, submit_idle_drafts
+from mangxanh.domains.citizen_reports.stages import STAGE_EXPLANATIONS, STAGE_LABELS, Stage, report_status
+from mangxanh.domains.content.intake import analyse_ahead
+from mangxanh.domains.content.service import Analysis
+from mangxanh.i18n import current_language, gettext
+from mangxanh.worker.deadlines import mailer
+
+log = logging.getLogger(__name__)
+
+
+def file_pending(factory: sessionmaker[Session], *, analysis: Analysis, policy: FetchPolicy,
+                 robots: RobotsCache | None = None, lock: AbstractContextManager[object] | None = None,
+                 limit: int = 100, pause_share: float = 0.0) -> int:
+    """File the sent reports waiting (child abuse first); returns how many were filed.
+
+    ``pause_share``: after each report, pause this share of the time it took. In the web process
+    the detectors compete with the requests for the interpreter; pausing as long as filing took
+    (1.0) leaves the requests at least half of it, so a burst of reports is answered at once and
+    filed behind it (child abuse first), instead of slowing every reporter down.
+    """
+    robots = robots or RobotsCache()
+    with unit_of_work(factory, reads_only=True) as session:
+        waiting = reports_to_file(session, limit=limit)
+    filed = 0
+    for report_id in waiting:
+        began = time.perf_counter()
+        with unit_of_work(factory, reads_only=True) as session:
+            report = session.get(CitizenReport, report_id, options=[selectinload(CitizenReport.links)])
+            links = list(report.links) if report is not None else []
+            for link in links:
+                session.expunge(link)
+        read = read_reported(links, policy=policy, robots=robots, max_text_chars=analysis.max_text_chars)
+        try:
+            with lock or nullcontext():
+                # The detectors run before the write transaction: reporters sending meanwhile never
+                # wait for them.
+                ahead = analyse_ahead(factory, analysis=analysis, delivered=[
+                    Numbered(n, item) for n, item in enumerate(reported_items(links, read), start=1)])
+                with unit_of_work(factory) as session:
+                    filed += bool(file_report(session, report_id=report_id, analysis=analysis, read=read,
+                                              ahead=ahead))
+        except Exception:
+            log.exception("citizen report %d could not be filed; it is tried again at the next tick", report_id)
+        if pause_share:
+            time.sleep((time.perf_counter() - began) * pause_share)
+    return filed
+
+
+def notice(report: CitizenReport, stage: Stage, *, status_url: str, lang: str) -> tuple[str, str]:
+    token = current_language.set(lang)
+    try:
+        subject = gettext("[Mạng Xanh] Your report: %(stage)s") % {"stage": gettext(STAGE_LABELS[stage])}
+        lines = [gettext("The report you sent on %(date)s has a new status: %(stage)s.") % {
+            "date": report.created_at.strftime("%d/%m/%Y"), "stage": gettext(STAGE_LABELS[stage])},
+            "", gettext(STAGE_EXPLANATIONS[stage])]
+        if report.reply:
+            lines += ["", report.reply]
+        lines += ["", gettext("Follow it with your tracking code at %(url)s") % {"url": status_url}, "",
+                  gettext("This message was sent by Mạng Xanh; do not reply to it.")]
+        return subject, "\n".join(lines)
+    finally:
+        current_language.reset(token)
+
+
+def notify_reporters(factory: sessionmaker[Session], settings: Settings, *, limit: int = 200) -> int:
+    """E-mail each reporter who left an address when their report's stage changed; returns how many were sent.
+
+    The stage told is recorded after the message went, in its own transaction: a failure is
+    tried again at the next tick, and a reporter is never told the same stage twice.
+    """
+    sender = mailer(settings)
+    if sender is None:
+        return 0
+    sent = 0
+    with unit_of_work(factory, reads_only=True) as session:
+        rows = session.scalars(select(CitizenReport).where(
+            CitizenReport.state == ReportState.FILED.value, CitizenReport.contact_email.is_not(None))
+            .order_by(CitizenReport.updated_at.desc()).limit(5_000)).all()
+        due = []
+        for report in rows:
+            stage = report_status(session, report).stage
+            if stage.value != (report.notified_stage or Stage.RECEIVED.value):
+                due.append((report.id, str(report.contact_email), stage,
+                            notice(report, stage, status_url=f"{settings.effective_public_url}/tra-cuu",
+                                   lang=settings.default_locale)))
+            if len(due) >= limit:
+                break
+    for report_id, address, stage, (subject, body) in due:
+        try:
+            sender.send(to=[address], subject=subject, body=body)
+        except (smtplib.SMTPException, OSError):
+            log.exception("the status of citizen report %d could not be e-mailed", report_id)
+            continue
+        with unit_of_work(factory) as session:
+            mark_stage_notified(session, report_id=report_id, stage=stage.value)
+        sent += 1
+    return sent
+
+
+def reports_tick(factory: sessionmaker[Session], settings: Settings, *, analysis: Callable[[], Analysis],
+                 policy: FetchPolicy, lock: AbstractContextManager[object] | None = None) -> int:
+    """The schedulers' tick: idle drafts sent, waiting reports filed, reporters told. Returns how many were filed."""
+    with unit_of_work(factory) as session:
+        submit_idle_drafts(session)
+    filed = file_pending(factory, analysis=analysis(), policy=policy, lock=lock)
+    notify_reporters(factory, settings)
+    return filed
+
+
+class ReportFiler:
+    """Files sent reports in a background thread of the web process, one filing at a time.
+
+    ``wake`` is called after each report is sent: a filing already running takes the new report
+    in its next round, so a burst of reports starts one thread, not one per report.
+    """
+
+    def __init__(self, run: Callable[[], int]) -> None:
+        self._run = run
+        self._lock = threading.Lock()
+        self._again = False
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self._lock:
+            self._again = True
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._loop, name="report-filer", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                if not self._again:
+                    self._thread = None
+                    return
+                self._again = False
+            try:
+                self._run()
+            except Exception:
+                log.exception("filing citizen reports failed; the next tick tries again")
+
+    def join(self, timeout_s: float = 30.0) -> None:
+        """Wait for the filing under way (tests, and shutting down)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
