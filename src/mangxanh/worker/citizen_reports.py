@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -22,7 +23,7 @@ from mangxanh.config import Settings
 from mangxanh.connectors.robots import RobotsCache
 from mangxanh.connectors.safe_http import FetchPolicy
 from mangxanh.core.items import Numbered
-from mangxanh.db import unit_of_work
+from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.citizen_reports.filing import file_report, read_reported, reported_items
 from mangxanh.domains.citizen_reports.models import CitizenReport, ReportState
 from mangxanh.domains.citizen_reports.service import mark_stage_notified, reports_to_file, submit_idle_drafts
@@ -33,6 +34,8 @@ from mangxanh.i18n import current_language, gettext
 from mangxanh.worker.deadlines import mailer
 
 log = logging.getLogger(__name__)
+# How long after filing a reporter is still told of changes by e-mail (the status page tells them always).
+NOTIFY_DAYS = 90
 
 
 def file_pending(factory: sessionmaker[Session], *, analysis: Analysis, policy: FetchPolicy,
@@ -100,9 +103,11 @@ def notify_reporters(factory: sessionmaker[Session], settings: Settings, *, limi
         return 0
     sent = 0
     with unit_of_work(factory, reads_only=True) as session:
+        # Reports still being followed: filed in the last NOTIFY_DAYS days, with an address to write to.
         rows = session.scalars(select(CitizenReport).where(
-            CitizenReport.state == ReportState.FILED.value, CitizenReport.contact_email.is_not(None))
-            .order_by(CitizenReport.updated_at.desc()).limit(5_000)).all()
+            CitizenReport.state == ReportState.FILED.value, CitizenReport.contact_email.is_not(None),
+            CitizenReport.filed_at >= utcnow() - timedelta(days=NOTIFY_DAYS))
+            .order_by(CitizenReport.id.desc()).limit(5_000)).all()
         due = []
         for report in rows:
             stage = report_status(session, report).stage
