@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mangxanh.core.analysis.types import msgid
 from mangxanh.db import utcnow
 from mangxanh.domains.accounts.models import User
-from mangxanh.domains.accounts.permissions import Action, require
+from mangxanh.domains.accounts.permissions import Action
 from mangxanh.domains.audit.models import AuditKind
 from mangxanh.domains.audit.service import access_stream, record_audit
 from mangxanh.domains.cases.work import access_case
@@ -143,7 +143,6 @@ def set_aside_reporter(session: Session, *, user: User, case_id: int, report_id:
 
     Returns how many keys were added (the address, and the contact when one was given).
     """
-    require(user, Action.SET_ASIDE_REPORTER)
     report = _report_on_case(session, user=user, report_id=report_id, case_id=case_id,
                              need=Action.SET_ASIDE_REPORTER)
     reason = reason.strip()

@@ -3,17 +3,19 @@ reply, redact, set an abusive reporter aside."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import Action, PermissionRefused, allowed
 from mangxanh.domains.cases.work import access_case
 from mangxanh.domains.citizen_reports import staff
 from mangxanh.domains.citizen_reports.choices import CHOICES
-from mangxanh.domains.citizen_reports.models import Outcome, ReportScreenshot
+from mangxanh.domains.citizen_reports.models import Outcome, ReportLink, ReportScreenshot
 from mangxanh.domains.citizen_reports.stages import STAGE_LABELS, Stage
 from mangxanh.errors import MangXanhError, NotFound
 from mangxanh.i18n import gettext as _
@@ -58,8 +60,17 @@ def show_contact(*, request: Request, case_id: int, report_id: int, user: User =
     return _page(request, session, user, case_id, contact=(report_id, email, phone))
 
 
-def _after(request: Request, session: DbSession, user: User, case_id: int, message: str) -> Response:
-    web_session(request).flash(message, "success")
+def _step(request: Request, session: DbSession, user: User, case_id: int, step: Callable[[], object],
+          done: str) -> Response:
+    """Run one staff step on a report: done, back to the reports; refused for what it said, the page with why."""
+    try:
+        step()
+    except PermissionRefused:
+        raise
+    except MangXanhError as exc:
+        session.rollback()
+        return _page(request, session, user, case_id, error=error_message(exc), status_code=422)
+    web_session(request).flash(done, "success")
     return RedirectResponse(f"/cases/{case_id}/reports", status_code=303)
 
 
@@ -68,14 +79,9 @@ def _after(request: Request, session: DbSession, user: User, case_id: int, messa
 def reply(*, request: Request, case_id: int, report_id: int, outcome: Annotated[str, Form(max_length=40)],
           text: Annotated[str, Form(max_length=staff.MAX_REPLY_CHARS + 100)], user: User = Depends(current_user),
           session: DbSession) -> Response:
-    try:
-        staff.reply_to_reporter(session, user=user, case_id=case_id, report_id=report_id, outcome=outcome, text=text)
-    except PermissionRefused:
-        raise
-    except MangXanhError as exc:
-        session.rollback()
-        return _page(request, session, user, case_id, error=error_message(exc), status_code=422)
-    return _after(request, session, user, case_id, _("The reply was saved; the reporter reads it by their code."))
+    return _step(request, session, user, case_id, lambda: staff.reply_to_reporter(
+        session, user=user, case_id=case_id, report_id=report_id, outcome=outcome, text=text),
+        _("The reply was saved; the reporter reads it by their code."))
 
 
 @router.post("/cases/{case_id}/reports/{report_id}/redact", response_class=HTMLResponse,
@@ -83,14 +89,9 @@ def reply(*, request: Request, case_id: int, report_id: int, outcome: Annotated[
 def redact(*, request: Request, case_id: int, report_id: int,
            passage: Annotated[str, Form(max_length=2_000)], user: User = Depends(current_user),
            session: DbSession) -> Response:
-    try:
-        staff.redact_report(session, user=user, case_id=case_id, report_id=report_id, passage=passage)
-    except PermissionRefused:
-        raise
-    except MangXanhError as exc:
-        session.rollback()
-        return _page(request, session, user, case_id, error=error_message(exc), status_code=422)
-    return _after(request, session, user, case_id, _("The passage was redacted from the report."))
+    return _step(request, session, user, case_id, lambda: staff.redact_report(
+        session, user=user, case_id=case_id, report_id=report_id, passage=passage),
+        _("The passage was redacted from the report."))
 
 
 @router.post("/cases/{case_id}/reports/{report_id}/set-aside", response_class=HTMLResponse,
@@ -98,14 +99,9 @@ def redact(*, request: Request, case_id: int, report_id: int,
 def set_aside(*, request: Request, case_id: int, report_id: int,
               reason: Annotated[str, Form(max_length=staff.MAX_REASON_CHARS + 100)],
               user: User = Depends(current_user), session: DbSession) -> Response:
-    try:
-        staff.set_aside_reporter(session, user=user, case_id=case_id, report_id=report_id, reason=reason)
-    except PermissionRefused:
-        raise
-    except MangXanhError as exc:
-        session.rollback()
-        return _page(request, session, user, case_id, error=error_message(exc), status_code=422)
-    return _after(request, session, user, case_id, _("This reporter's later reports will be kept but not filed."))
+    return _step(request, session, user, case_id, lambda: staff.set_aside_reporter(
+        session, user=user, case_id=case_id, report_id=report_id, reason=reason),
+        _("This reporter's later reports will be kept but not filed."))
 
 
 @router.get("/cases/{case_id}/reports/{report_id}/screenshots/{position}")
@@ -113,9 +109,9 @@ def screenshot(*, case_id: int, report_id: int, position: int, user: User = Depe
                session: DbSession) -> Response:
     """A screenshot as re-encoded on arrival; served so that no browser runs or sniffs it as anything else."""
     access_case(session, user=user, case_id=case_id)
-    if not any(r.report.id == report_id for r in staff.reports_on_case(session, user=user, case_id=case_id)):
-        raise NotFound("This case has no such report.")
-    shot = session.query(ReportScreenshot).filter_by(report_id=report_id, position=position).one_or_none()
+    shot = session.scalar(select(ReportScreenshot).join(ReportLink, ReportLink.report_id == ReportScreenshot.report_id)
+                          .where(ReportLink.case_id == case_id, ReportScreenshot.report_id == report_id,
+                                 ReportScreenshot.position == position).limit(1))
     if shot is None:
         raise NotFound("This report has no such screenshot.")
     return Response(shot.data, media_type=shot.mime, headers={
