@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
                                      policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK,
                                      upkeep=lambda: upkeep(app.state.sessions, settings,
-                                                           lambda: shared_analysis(app.state)))
+                                                           lambda: shared_analysis(app.state),
+                                                           app.state.report_filer))
             runner.start()
         if freeze_heap:
             freeze_long_lived()
@@ -121,9 +122,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
                                    settings.secure_cookies)
     app.state.templates = make_templates()
     # Sent reports are filed right after they are sent (a background thread, one at a time).
-    app.state.report_filer = ReportFiler(lambda: file_pending(
+    app.state.report_filer = ReportFiler(lambda filer: file_pending(
         app.state.sessions, analysis=shared_analysis(app.state), policy=FetchPolicy.from_settings(settings),
-        lock=INGEST_LOCK, pause_share=1.0))
+        lock=INGEST_LOCK, pause=filer.pause_for))
 
     @app.middleware("http")
     async def session_and_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -173,13 +174,14 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     return app
 
 
-def upkeep(factory: sessionmaker[Session], settings: Settings, analysis: Callable[[], Analysis]) -> None:
+def upkeep(factory: sessionmaker[Session], settings: Settings, analysis: Callable[[], Analysis],
+           filer: ReportFiler) -> None:
     """The embedded scheduler's housekeeping each tick: seal and check the audit trail, keep deadlines,
     re-check requests."""
     upkeep_if_due(factory, anchor_file=settings.audit_anchor_file)
     deadline_tick(factory, settings)
     recheck_due(factory, policy=FetchPolicy.from_settings(settings))
-    reports_tick(factory, settings, analysis=analysis, policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK)
+    reports_tick(factory, settings, analysis=analysis, policy=FetchPolicy.from_settings(settings), filer=filer)
 
 
 def _install_error_pages(app: FastAPI) -> None:
@@ -259,3 +261,4 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message, "errors": jsonable_encoder(exc.errors())}, status_code=422)
         return render(request, "error.html", {"message": message}, status_code=422)
+

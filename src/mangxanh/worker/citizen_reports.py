@@ -40,13 +40,11 @@ NOTIFY_DAYS = 90
 
 def file_pending(factory: sessionmaker[Session], *, analysis: Analysis, policy: FetchPolicy,
                  robots: RobotsCache | None = None, lock: AbstractContextManager[object] | None = None,
-                 limit: int = 100, pause_share: float = 0.0) -> int:
+                 limit: int = 100, pause: Callable[[float], float] | None = None) -> int:
     """File the sent reports waiting (child abuse first); returns how many were filed.
 
-    ``pause_share``: after each report, pause this share of the time it took. In the web process
-    the detectors compete with the requests for the interpreter; pausing as long as filing took
-    (1.0) leaves the requests at least half of it, so a burst of reports is answered at once and
-    filed behind it (child abuse first), instead of slowing every reporter down.
+    ``pause``: given the seconds a filing took, how long to wait before the next one (see
+    :meth:`ReportFiler.pause_for`); none in a worker process, where filing competes with nobody.
     """
     robots = robots or RobotsCache()
     with unit_of_work(factory, reads_only=True) as session:
@@ -71,8 +69,8 @@ def file_pending(factory: sessionmaker[Session], *, analysis: Analysis, policy: 
                                               ahead=ahead))
         except Exception:
             log.exception("citizen report %d could not be filed; it is tried again at the next tick", report_id)
-        if pause_share:
-            time.sleep((time.perf_counter() - began) * pause_share)
+        if pause is not None:
+            time.sleep(pause(time.perf_counter() - began))
     return filed
 
 
@@ -130,11 +128,19 @@ def notify_reporters(factory: sessionmaker[Session], settings: Settings, *, limi
 
 
 def reports_tick(factory: sessionmaker[Session], settings: Settings, *, analysis: Callable[[], Analysis],
-                 policy: FetchPolicy, lock: AbstractContextManager[object] | None = None) -> int:
-    """The schedulers' tick: idle drafts sent, waiting reports filed, reporters told. Returns how many were filed."""
+                 policy: FetchPolicy, filer: ReportFiler | None = None) -> int:
+    """The schedulers' tick: idle drafts sent, waiting reports filed, reporters told. Returns how many were filed.
+
+    With ``filer`` (the web process's), the filing is left to it: one filer per process, which
+    knows when reporters are sending and gives way to them.
+    """
     with unit_of_work(factory) as session:
         submit_idle_drafts(session)
-    filed = file_pending(factory, analysis=analysis(), policy=policy, lock=lock)
+    if filer is not None:
+        filer.wake()
+        filed = 0
+    else:
+        filed = file_pending(factory, analysis=analysis(), policy=policy)
     notify_reporters(factory, settings)
     return filed
 
@@ -144,16 +150,32 @@ class ReportFiler:
 
     ``wake`` is called after each report is sent: a filing already running takes the new report
     in its next round, so a burst of reports starts one thread, not one per report.
+
+    Filing a report (reading its page, the detectors, the case) costs about twice the interpreter
+    time of receiving it, and the requests share one interpreter with it. While reports are
+    arriving, filing gives way: it takes at most ``busy_share`` of the time (it pauses
+    ``(1 - share) / share`` times what each filing took), so a burst is answered at once and filed
+    behind it, child abuse first; once no report has come for ``quiet_s``, it files at full speed.
     """
 
-    def __init__(self, run: Callable[[], int]) -> None:
+    def __init__(self, run: Callable[[ReportFiler], int], *, busy_share: float = 0.2, quiet_s: float = 2.0) -> None:
+        if not 0 < busy_share <= 1:
+            raise ValueError("busy_share is a share of the time: more than 0, at most 1")
         self._run = run
+        self._busy_pause = (1 - busy_share) / busy_share
+        self._quiet_s = quiet_s
         self._lock = threading.Lock()
         self._again = False
         self._thread: threading.Thread | None = None
+        self._last_wake = float("-inf")
+
+    def pause_for(self, took_s: float) -> float:
+        """How long to wait after a filing that took ``took_s``: none unless reports came lately."""
+        return took_s * self._busy_pause if time.monotonic() - self._last_wake < self._quiet_s else 0.0
 
     def wake(self) -> None:
         with self._lock:
+            self._last_wake = time.monotonic()
             self._again = True
             if self._thread is not None and self._thread.is_alive():
                 return
@@ -168,7 +190,7 @@ class ReportFiler:
                     return
                 self._again = False
             try:
-                self._run()
+                self._run(self)
             except Exception:
                 log.exception("filing citizen reports failed; the next tick tries again")
 

@@ -124,6 +124,10 @@ def send_report(*, request: Request, session: DbSession, tasks: BackgroundTasks,
         return _limited(exc, again)
     except MangXanhError as exc:
         return again(error_message(exc), 422)
+    # Committed here rather than by the session dependency: on SQLite the write lock is held until
+    # the commit, and the dependency's close runs only after a round through the busy event loop,
+    # which held every other reporter's write back as long.
+    session.commit()
     if not send:
         return _form_page(request, values=values, code=code, saved=True)
     wake_filer(request, tasks)
@@ -146,6 +150,7 @@ def autosave(*, request: Request, session: DbSession, form: FormData = Depends(p
     except MangXanhError as exc:
         session.rollback()
         return JSONResponse({"detail": error_message(exc)}, status_code=422)
+    session.commit()  # at once, as in send_report
     return JSONResponse({"code": code})
 
 

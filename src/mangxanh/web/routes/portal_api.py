@@ -53,6 +53,7 @@ def file_report(*, request: Request, body: ReportIn, session: DbSession, tasks: 
     except MangXanhError as exc:
         session.rollback()
         return JSONResponse({"detail": error_message(exc)}, status_code=422)
+    session.commit()  # at once, as in portal.send_report
     wake_filer(request, tasks)
     base = request.app.state.settings.effective_public_url
     return JSONResponse({"code": code, "status_url": f"{base}/tra-cuu?ma={code}",
