@@ -13,6 +13,7 @@ from mangxanh.domains.citizen_reports.models import (
     SetAsideReporter,
 )
 from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.education.models import SharedDraft
 from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
@@ -21,5 +22,5 @@ metadata = Base.metadata
 
 __all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Capture", "Case",
            "CaseEvent", "CitizenReport", "Decision", "Letter", "LoginAttempt", "OutwardAction", "ReportAddition",
-           "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter", "SetAsideReporter", "Source", "SourceRun",
-           "StoredFinding", "StoredItem", "User", "metadata"]
+           "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter", "SetAsideReporter", "SharedDraft", "Source",
+           "SourceRun", "StoredFinding", "StoredItem", "User", "metadata"]

@@ -50,6 +50,7 @@ from mangxanh.web.routes import (
     case_work,
     cases,
     evidence,
+    learn,
     portal,
     portal_api,
     queue_work,
@@ -65,7 +66,7 @@ from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
 
 # The citizens' portal: its errors keep its own layout.
-PORTAL_PATHS = ("/phan-anh", "/tra-cuu", "/bao-cao-o-dau")
+PORTAL_PATHS = ("/phan-anh", "/tra-cuu", "/bao-cao-o-dau", "/hoc")
 
 # Seconds a client is asked to wait before sending again a request the database was too busy for.
 BUSY_RETRY_AFTER_S = 2
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.include_router(api_requests.router)
     app.include_router(portal.router)
     app.include_router(portal_api.router)
+    app.include_router(learn.router)
+    app.include_router(learn.api_router)
     app.include_router(case_reports.router)
 
     _install_error_pages(app)

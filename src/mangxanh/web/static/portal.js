@@ -103,3 +103,15 @@
   form.addEventListener("submit", function () { sending = true; });
   window.addEventListener("online", function () { if (codeField.value || answers().links) { save(); } });
 })();
+
+// "Think before you post": copy the kinder wording (the textarea stays selectable without JS).
+(function () {
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      field.select();
+      if (navigator.clipboard) { navigator.clipboard.writeText(field.value).catch(function () {}); }
+      else { document.execCommand("copy"); }
+    });
+  });
+})();

@@ -118,11 +118,12 @@ class LexiconDetector:
     def version(self) -> str:
         return f"1.0+{self.lexicon.version}"
 
-    def detect(self, item: Item) -> list[Finding]:
+    def matches(self, text: str) -> list[tuple[LexiconEntry, Span]]:
+        """Each listed term found in ``text``, with its span in the text as written, in order."""
         lexicon = self.lexicon
-        words = tokens(normalise(item.text))
-        use_folded = bool(lexicon.folded) and not has_diacritics(item.text)
-        hits: dict[str, list[tuple[LexiconEntry, Span]]] = defaultdict(list)
+        words = tokens(normalise(text))
+        use_folded = bool(lexicon.folded) and not has_diacritics(text)
+        found: list[tuple[LexiconEntry, Span]] = []
         # Only words that start a pattern are tried; most texts have none, which one C-level check finds.
         texts = list(map(_TEXT, words))
         starting = [] if lexicon.starts.isdisjoint(texts) else [i for i, w in enumerate(texts) if w in lexicon.starts]
@@ -144,10 +145,16 @@ class LexiconDetector:
                 if entry is None and use_folded:
                     entry = lexicon.folded.get(tuple(w.folded for w in window))
                 if entry is not None:
-                    hits[entry.category].append((entry, (window[0].start, window[-1].end)))
+                    found.append((entry, (window[0].start, window[-1].end)))
                     matched = size
                     break
             i += matched or 1
+        return found
+
+    def detect(self, item: Item) -> list[Finding]:
+        hits: dict[str, list[tuple[LexiconEntry, Span]]] = defaultdict(list)
+        for entry, span in self.matches(item.text):
+            hits[entry.category].append((entry, span))
         findings = []
         for category, found in hits.items():
             spans = merge_spans([span for _, span in found])

@@ -282,19 +282,35 @@ class PersonalDataDetector:
     def version(self) -> str:
         return f"1.0+{self.rules.version}"
 
-    def detect(self, item: Item) -> list[Finding]:
-        rules = self.rules
-        mapped = normalise(item.text)
-        text = mapped.text
-        plain = _DIACRITIC.search(text) is None
-        digits = _DIGIT_RUN.search(text) is not None
+    def _numbers(self, mapped: MappedText, plain: bool) -> dict[str, list[Span]]:
+        """Phones, ID numbers, accounts, e-mails and plates, by kind, as spans of the text as written."""
+        rules, text = self.rules, mapped.text
         found: dict[str, list[Span]] = {}
-        for match in rules.data.scan(text, plain) if digits or "@" in text else ():
+        for match in rules.data.scan(text, plain) if _DIGIT_RUN.search(text) or "@" in text else ():
             kind = str(match.lastgroup)
             if kind == "phone" and rules.not_phone.search(text, max(0, match.start() - 25), match.start()):
                 continue
             start, end = match.span({"id": "id_num", "bank": "bank_num"}.get(kind, kind))
             found.setdefault(kind, []).append(mapped.original_span(start, end))
+        return found
+
+    def locate(self, text: str) -> dict[str, list[Span]]:
+        """Every piece of personal data in ``text`` by kind (``DATA_KINDS``), whatever the intent around it."""
+        mapped = normalise(text)
+        plain = _DIACRITIC.search(mapped.text) is None
+        found = self._numbers(mapped, plain)
+        parts = self.rules.address.scan(mapped.text, plain)
+        addresses = _addresses(cased_words(Item(text=text), mapped), mapped, parts) if parts else []
+        if addresses:
+            found["address"] = addresses
+        return found
+
+    def detect(self, item: Item) -> list[Finding]:
+        rules = self.rules
+        mapped = normalise(item.text)
+        text = mapped.text
+        plain = _DIACRITIC.search(text) is None
+        found = self._numbers(mapped, plain)
         child_cues: dict[str, list[Span]] = {}
         for match in rules.child.scan(text, plain):
             group = str(match.lastgroup)

@@ -1,0 +1,1 @@
+"""Education and awareness: the code-of-conduct library and the "think before you post" checker."""
