@@ -119,3 +119,8 @@ def test_the_diff_is_the_two_texts_exactly() -> None:
     changes = diff(before, after)
     assert "".join(c.text for c in changes if c.op != "insert") == before
     assert "".join(c.text for c in changes if c.op != "delete") == after
+
+
+def test_a_removed_word_leaves_neither_a_stray_comma_nor_a_small_letter_opening_a_sentence(taxonomy: Taxonomy) -> None:
+    check = _check("Cút về quê đi. đm, câm mồm đi, đồ mất dạy. Thằng ngu thật.", taxonomy)
+    assert check.kinder == "Xin hãy tôn trọng nhau đi. Xin dừng lại đi, thiếu lịch sự. Chưa hiểu vấn đề thật."

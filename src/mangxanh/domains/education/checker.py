@@ -35,7 +35,11 @@ ADDRESS_MASK = "[…]"
 _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.!?;:…])")
 _REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
+# What a removed word leaves after a sentence's end: "đi. , câm" is "đi. Câm".
+_ORPHAN_AFTER_END = re.compile(r"([.!?])[ \t]*[,;:]+")
 _LEADING_PUNCT = re.compile(r"(^|\n)[ \t]*[,;:.!?]+[ \t]*")
+# Where a sentence begins: the start of the text or a line, or after its end mark.
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n])[ \t]*$")
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -139,6 +143,7 @@ def mask(kind: str, text: str) -> str:
 
 def _tidy(text: str) -> str:
     text = _REPEATED_PUNCT.sub(r"\1", text)
+    text = _ORPHAN_AFTER_END.sub(r"\1", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _LEADING_PUNCT.sub(r"\1", text)
     text = _SPACES.sub(" ", text)
@@ -165,19 +170,41 @@ def _edits(text: str, lexicon: LexiconDetector, personal: PersonalDataDetector,
 
 
 def kinder_wording(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out, at = [], 0
+    out: list[str] = []
+    at, opens = 0, False  # opens: a removed word opened a sentence, so what follows opens it now
     for start, end, replacement in edits:
-        out += [text[at:start], replacement]
+        kept = text[at:start]
+        if opens and any(ch.isalpha() for ch in kept):
+            kept, opens = _capitalised(kept), False
+        sentence_start = opens or _SENTENCE_START.search(text, 0, start) is not None
+        if replacement:
+            if sentence_start or text[start:start + 1].isupper():
+                replacement = replacement[:1].upper() + replacement[1:]
+            opens = False
+        else:
+            opens = sentence_start
+        out += [kept, replacement]
         at = end
-    out.append(text[at:])
+    rest = text[at:]
+    out.append(_capitalised(rest) if opens else rest)
     return _tidy("".join(out))
+
+
+def _capitalised(text: str) -> str:
+    """The first letter upper case (what comes before it, spaces and punctuation, kept)."""
+    for n, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:n] + ch.upper() + text[n + 1:]
+        if not (ch.isspace() or ch in ",;:"):
+            return text
+    return text
 
 
 def diff(before: str, after: str) -> tuple[Change, ...]:
     """Word by word: what the kinder wording removes and adds, runs merged for reading."""
     old, new = _TOKEN.findall(before), _TOKEN.findall(after)
     changes: list[Change] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new).get_opcodes():
         parts = [("delete", "".join(old[i1:i2])), ("insert", "".join(new[j1:j2]))] if op == "replace" else \
             [("equal", "".join(old[i1:i2]))] if op == "equal" else \
             [("delete", "".join(old[i1:i2]))] if op == "delete" else [("insert", "".join(new[j1:j2]))]
