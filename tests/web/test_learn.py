@@ -1,5 +1,7 @@
 """The learning area over HTTP: the library, an article, the checker page and its JSON twin."""
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,8 +16,7 @@ from tests.web.conftest import csrf_from
 
 
 def _rules_only(app: FastAPI, analysis: Analysis) -> None:
-    from dataclasses import replace
-
+    """The rules' detectors only: what they find is fixed by their data files, not by a retrained model."""
     app.state.analysis = replace(analysis, pipeline=Pipeline([LexiconDetector(), PersonalDataDetector()]))
 
 
