@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRACT_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k msgid -k InvalidInput -k Conflict -k NotFound \
 	-k InvalidTransition -k RuleProblem -k Forbidden -k PermissionRefused -k FetchError -k HttpStatusError \
-	-k RateLimited -k BodyTooLarge
+	-k RateLimited -k BodyTooLarge -k ImportRefused -k TimeIsUp -k AlreadyFinished -k SmsNotSent
 
 .PHONY: run test lint i18n bench clean
 

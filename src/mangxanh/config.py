@@ -5,7 +5,9 @@ Nothing is built at import time: call :func:`get_settings` where settings are ne
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     agency_name: str = "Sở Khoa học và Công nghệ Hà Nội"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Processes `mangxanh run` serves with (each its own interpreter: Python runs one request's code
+    # at a time per process). One of them also runs the embedded scheduler and jobs.
+    web_workers: int = Field(default=2, ge=1, le=32)
     case_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     secure_cookies: bool = False
@@ -69,6 +74,10 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_from: str = "mangxanh@localhost"
+    # Contest registration: phone numbers confirmed by SMS through the operator's HTTP gateway
+    # (POST of {"to", "text"} with the token as a bearer). Empty: numbers are taken as given.
+    sms_gateway_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
+    sms_gateway_token: str = ""
     # The console's address as staff reach it, for the links in e-mails (default: http://HOST:PORT).
     public_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
     # Scale-out: Celery broker on Redis. Empty means the embedded default (in-process scheduler).
@@ -128,8 +137,18 @@ class Settings(BaseSettings):
             return path.read_text(encoding="ascii").strip()
         self.var_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key, encoding="ascii")
-        path.chmod(0o600)
+        # Created exclusively: of two processes starting at once, one writes the key, both use it.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                written = path.read_text(encoding="ascii").strip()
+                if written:
+                    return written
+                time.sleep(0.01)
+            raise ConfigurationError("{path} is empty: delete it or set the key", path=str(path)) from None
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key)
         return key
 
 

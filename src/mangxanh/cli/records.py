@@ -137,7 +137,8 @@ def ingest_csv(
 @user_app.command("create")
 def user_create(
     username: str,
-    role: Annotated[str, typer.Option(help="admin, supervisor, analyst or district_officer")] = "analyst",
+    role: Annotated[str, typer.Option(
+        help="admin, supervisor, analyst, district_officer, viewer, teacher or education_officer")] = "analyst",
     display_name: Annotated[str, typer.Option(help="Name shown in the console")] = "",
     password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
     email: Annotated[str, typer.Option(help="Where notices go (overdue cases, for supervisors)")] = "",
@@ -184,4 +185,13 @@ def run(
     embedded = not current.redis_url
     if embedded:
         typer.echo("Sources are fetched on their schedule by this process (embedded default).")
-    uvicorn.run(create_app(current, scheduler=embedded, freeze_heap=True), host=host, port=port, log_level="info")
+    if current.web_workers == 1:
+        uvicorn.run(create_app(current, scheduler=embedded, freeze_heap=True), host=host, port=port,
+                    log_level="info")
+        return
+    # Several processes: the keys generated on first use are made here, once, before they start;
+    # each process builds its app from the same settings (the environment) and one of them, the
+    # holder of var/embedded-leader.lock, runs the scheduler and the jobs.
+    current.effective_secret_key(), current.effective_audit_key(), current.effective_evidence_key()
+    uvicorn.run("mangxanh.web.app:embedded_app", factory=True, workers=current.web_workers, host=host, port=port,
+                log_level="info")

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mangxanh.db import unit_of_work
+from mangxanh.demo.billboards import load_demo_billboards
+from mangxanh.demo.contests import load_demo_contests
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.content.service import Analysis
@@ -24,6 +26,8 @@ DEMO_ACCOUNTS = (
     ("admin", "Quản trị hệ thống", Role.ADMIN),
     ("chuyenvien", "Chuyên viên Nguyễn Thu Hà", Role.ANALYST),
     ("lanhdao", "Lãnh đạo phòng Trần Minh Đức", Role.SUPERVISOR),
+    ("giaovien", "Cô giáo Phạm Thị Mai", Role.TEACHER),
+    ("giaoduc", "Chuyên viên giáo dục Lê Văn Nam", Role.EDUCATION_OFFICER),
 )
 
 
@@ -62,6 +66,12 @@ def load_demo(factory: sessionmaker[Session], *, analysis: Analysis, var_dir: Pa
     logins = var_dir / LOGINS_FILE
     with unit_of_work(factory) as session:
         _create_accounts(session, logins)
+    with unit_of_work(factory) as session:
+        load_demo_billboards(session)
+    with unit_of_work(factory) as session:
+        wanted = select(User).where(User.username.in_(("giaovien", "giaoduc")))
+        accounts = {u.username: u for u in session.scalars(wanted)}
+        load_demo_contests(session, organiser=accounts["giaoduc"], teacher=accounts["giaovien"])
     # Importing is idempotent, so a run that was interrupted half-way is simply completed.
     report = import_jsonl(factory, handle=io.BytesIO(demo_file_text()), source_name=DEMO_SOURCE,
                           source_kind="demo", analysis=analysis)

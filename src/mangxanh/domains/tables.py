@@ -13,6 +13,15 @@ from mangxanh.domains.citizen_reports.models import (
     SetAsideReporter,
 )
 from mangxanh.domains.content.models import StoredFinding, StoredItem
+from mangxanh.domains.education.billboards.models import BillboardMessage, BillboardScreen
+from mangxanh.domains.education.contests.models import (
+    Attempt,
+    Contest,
+    ContestRound,
+    ContestUnit,
+    Participant,
+    Question,
+)
 from mangxanh.domains.education.models import SharedDraft
 from mangxanh.domains.evidence.models import Capture
 from mangxanh.domains.rulebook.models import RulesVersion
@@ -20,7 +29,9 @@ from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["ActionCheck", "ApiToken", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent", "Capture", "Case",
-           "CaseEvent", "CitizenReport", "Decision", "Letter", "LoginAttempt", "OutwardAction", "ReportAddition",
-           "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter", "SetAsideReporter", "SharedDraft", "Source",
-           "SourceRun", "StoredFinding", "StoredItem", "User", "metadata"]
+__all__ = ["ActionCheck", "ApiToken", "Attempt", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent",
+           "BillboardMessage", "BillboardScreen", "Capture", "Case", "CaseEvent", "CitizenReport", "Contest",
+           "ContestRound", "ContestUnit", "Decision", "Letter", "LoginAttempt", "OutwardAction", "Participant",
+           "Question", "ReportAddition", "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter",
+           "SetAsideReporter", "SharedDraft", "Source", "SourceRun", "StoredFinding", "StoredItem", "User",
+           "metadata"]

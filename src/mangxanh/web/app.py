@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import fcntl
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -26,12 +27,13 @@ from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import PermissionRefused
 from mangxanh.domains.content.service import Analysis
 from mangxanh.errors import Forbidden, NotFound
-from mangxanh.i18n import LANGUAGES, current_language
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import (
     INGEST_LOCK,
     CsrfRejected,
+    EducationAccount,
     LoginRequired,
+    case_staff,
     current_user,
     freeze_long_lived,
     keep_refusal,
@@ -40,15 +42,21 @@ from mangxanh.web.deps import (
     shared_analysis,
 )
 from mangxanh.web.labels import error_message, invalid_values_message
+from mangxanh.web.middleware import SessionAndLanguage
 from mangxanh.web.portal_input import FormRefused
 from mangxanh.web.routes import (
     actions,
     api,
     api_requests,
     auth,
+    billboard_editor,
+    billboards,
     case_reports,
     case_work,
     cases,
+    contests,
+    contests_api,
+    contests_console,
     evidence,
     learn,
     portal,
@@ -57,32 +65,29 @@ from mangxanh.web.routes import (
     rules,
     sources,
 )
-from mangxanh.web.session import LANG_COOKIE, SessionCodec
+from mangxanh.web.session import SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.citizen_reports import ReportFiler, file_pending, reports_tick
+from mangxanh.worker.contests import AttemptCloser
 from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
 
 # The citizens' portal: its errors keep its own layout.
-PORTAL_PATHS = ("/phan-anh", "/tra-cuu", "/bao-cao-o-dau", "/hoc")
+PORTAL_PATHS = ("/phan-anh", "/tra-cuu", "/bao-cao-o-dau", "/hoc", "/thi")
 
 # Seconds a client is asked to wait before sending again a request the database was too busy for.
 BUSY_RETRY_AFTER_S = 2
 
-SECURITY_HEADERS = {
-    # Everything is served from here: no CDN, no inline script (government networks are closed).
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
-def create_app(settings: Settings | None = None, *, scheduler: bool = False, freeze_heap: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, scheduler: bool = False, freeze_heap: bool = False,
+               leader_lock: Path | None = None) -> FastAPI:
     """The console and API. ``scheduler`` also runs due sources in this process (embedded default).
+
+    ``leader_lock``: when several processes serve (``mangxanh run`` with web_workers > 1), the one
+    holding this file's lock runs the scheduler and the jobs; the others only serve.
 
     ``freeze_heap`` (the server process) keeps what exists once the app has started, and the
     analysis once built, out of CPython's full garbage collections: each would otherwise walk
@@ -94,8 +99,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = None
-        if scheduler:
+        runner, closer = None, None
+        if scheduler and (leader_lock is None or _lead(app, leader_lock)):
+            closer = AttemptCloser(app.state.sessions)
+            closer.start()
             runner = SourceScheduler(app.state.sessions, analysis=lambda: shared_analysis(app.state),
                                      policy=FetchPolicy.from_settings(settings), lock=INGEST_LOCK,
                                      upkeep=lambda: upkeep(app.state.sessions, settings,
@@ -107,6 +114,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         yield
         if runner is not None:
             runner.stop()
+        if closer is not None:
+            closer.stop()
         app.state.report_filer.join()
         engine.dispose()
 
@@ -127,42 +136,35 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         app.state.sessions, analysis=shared_analysis(app.state), policy=FetchPolicy.from_settings(settings),
         lock=INGEST_LOCK, pause=filer.pause_for))
 
-    @app.middleware("http")
-    async def session_and_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        codec: SessionCodec = app.state.codec
-        request.state.web_session = codec.load(request)
-        lang = request.cookies.get(LANG_COOKIE, settings.default_locale)
-        token = current_language.set(lang if lang in LANGUAGES else settings.default_locale)
-        try:
-            response = await call_next(request)
-        finally:
-            current_language.reset(token)
-        codec.save(request.state.web_session, response)
-        for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        if not request.url.path.startswith("/static/"):
-            # Staff pages and API answers carry case content: never kept by the browser, so that
-            # after logging out the Back button cannot show them again.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SessionAndLanguage, codec=app.state.codec, default_locale=settings.default_locale)
 
     static_dir = Path(str(resources.files("mangxanh.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    # A request is matched against the routes in order, and matching costs more than many a route:
+    # the busiest, a contest's answers and pages (thousands of participants at once), come first.
+    app.include_router(contests_api.router)
+    app.include_router(contests.router)
     app.include_router(auth.router)
+    # Pages of case handling: the education area's accounts are sent to their own (deps.case_staff).
+    case_pages = [Depends(case_staff)]
     app.include_router(cases.router)
-    app.include_router(queue_work.router)
-    app.include_router(case_work.router)
-    app.include_router(actions.router)
-    app.include_router(evidence.router)
-    app.include_router(sources.router)
-    app.include_router(rules.router)
+    app.include_router(queue_work.router, dependencies=case_pages)
+    app.include_router(case_work.router, dependencies=case_pages)
+    app.include_router(actions.router, dependencies=case_pages)
+    app.include_router(evidence.router, dependencies=case_pages)
+    app.include_router(sources.router, dependencies=case_pages)
+    app.include_router(rules.router, dependencies=case_pages)
     app.include_router(api.router)
     app.include_router(api_requests.router)
     app.include_router(portal.router)
     app.include_router(portal_api.router)
     app.include_router(learn.router)
     app.include_router(learn.api_router)
-    app.include_router(case_reports.router)
+    app.include_router(contests_console.router)
+    app.include_router(billboards.router)
+    app.include_router(billboards.api_router)
+    app.include_router(billboard_editor.router)
+    app.include_router(case_reports.router, dependencies=case_pages)
 
     _install_error_pages(app)
 
@@ -175,6 +177,26 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+def _lead(app: FastAPI, lock_file: Path) -> bool:
+    """Whether this process takes the lead of the embedded work (the file's lock lasts as long as it does)."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = lock_file.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    app.state.leader_lock = handle
+    return True
+
+
+def embedded_app() -> FastAPI:
+    """The app of one of `mangxanh run`'s processes (uvicorn's factory when it serves with several)."""
+    settings = get_settings()
+    return create_app(settings, scheduler=not settings.redis_url, freeze_heap=True,
+                      leader_lock=settings.var_dir / "embedded-leader.lock")
 
 
 def upkeep(factory: sessionmaker[Session], settings: Settings, analysis: Callable[[], Analysis],
@@ -193,6 +215,10 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(login_redirect_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(EducationAccount)
+    async def _education(request: Request, exc: EducationAccount) -> Response:
+        return RedirectResponse("/cuoc-thi", status_code=303)
 
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:

@@ -112,6 +112,23 @@ def permitted(action: Action) -> Callable[..., User]:
     return signed_in_and_allowed
 
 
+class EducationAccount(Exception):
+    """A teacher or an education officer reached a case page: they are sent to the contests instead."""
+
+
+def case_staff(user: User = Depends(current_user)) -> User:
+    """The signed-in user, for the pages of case handling: open to every role that handles or reads cases.
+
+    The education area's accounts (teachers, education officers) never see cases; asking for one
+    of these pages takes them to their own.
+    """
+    if not allowed(user, Action.VIEW_CASE):
+        if allowed(user, Action.RUN_CONTESTS) or allowed(user, Action.EDIT_BILLBOARDS):
+            raise EducationAccount()
+        require(user, Action.VIEW_CASE)
+    return user
+
+
 def letterhead(request: Request) -> Letterhead:
     """The department's letterhead and signer, from the settings."""
     return Letterhead.from_settings(request.app.state.settings)

@@ -124,6 +124,10 @@ def action_labels() -> dict[str, str]:
         "reply_to_reporter": _("reply to a reporter"),
         "redact_report": _("redact a citizen's report"),
         "set_aside_reporter": _("set an abusive reporter aside"),
+        "manage_questions": _("manage the contest question bank"),
+        "run_contests": _("run online contests"),
+        "view_contest_rollup": _("see contest results by school and district"),
+        "edit_billboards": _("edit e-billboard messages"),
     }
 
 
@@ -223,6 +227,7 @@ def audit_labels() -> dict[str, str]:
         "report_redacted": _("Report's text redacted"),
         "reporter_set_aside": _("Reporter set aside"),
         "report_replied": _("Reply sent to a reporter"),
+        "billboard_changed": _("E-billboard changed"),
     }
 
 

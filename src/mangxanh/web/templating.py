@@ -14,6 +14,8 @@ from markupsafe import Markup, escape
 
 from mangxanh import i18n
 from mangxanh.core.analysis.types import merge_spans
+from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import Action, allowed
 
 
 def highlight(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> Markup:
@@ -95,6 +97,11 @@ def remaining(due: datetime | None, now: datetime | None = None) -> Markup:
     return Markup('<span class="due{}">{}</span>').format(" soon" if left < 6 else "", text)
 
 
+def may(user: User | None, action: str) -> bool:
+    """Whether the signed-in user's role may take ``action`` (what the navigation offers them)."""
+    return user is not None and allowed(user, Action(action))
+
+
 def make_templates() -> Jinja2Templates:
     directory = Path(str(resources.files("mangxanh.web").joinpath("templates")))
     env = Environment(
@@ -110,4 +117,5 @@ def make_templates() -> Jinja2Templates:
     env.filters["remaining"] = remaining
     env.globals["message"] = message
     env.globals["current_language"] = i18n.current_language.get
+    env.globals["may"] = may
     return templates

@@ -33,6 +33,7 @@ AUDIT_UPKEEP = "mangxanh.audit_upkeep"
 RECHECK_REQUESTS = "mangxanh.recheck_requests"
 KEEP_DEADLINES = "mangxanh.keep_deadlines"
 FILE_REPORTS = "mangxanh.file_reports"
+CLOSE_ATTEMPTS = "mangxanh.close_attempts"
 
 # Beat asks the database which sources are due this often; each source keeps its own interval.
 SCHEDULE_EVERY_S = 60.0
@@ -81,7 +82,8 @@ def make_celery(settings: Settings) -> Celery:
         task_default_queue=INGEST_QUEUE,
         task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE},
                      AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}, RECHECK_REQUESTS: {"queue": SOURCES_QUEUE},
-                     KEEP_DEADLINES: {"queue": SOURCES_QUEUE}, FILE_REPORTS: {"queue": SOURCES_QUEUE}},
+                     KEEP_DEADLINES: {"queue": SOURCES_QUEUE}, FILE_REPORTS: {"queue": SOURCES_QUEUE},
+                     CLOSE_ATTEMPTS: {"queue": SOURCES_QUEUE}},
         beat_schedule={
             "due-sources": {
                 "task": SCHEDULE_SOURCES,
@@ -104,6 +106,12 @@ def make_celery(settings: Settings) -> Celery:
             # Citizens' reports the web process did not file (it files each right after it is sent).
             "file-reports": {
                 "task": FILE_REPORTS,
+                "schedule": SCHEDULE_EVERY_S,
+                "options": {"expires": SCHEDULE_EVERY_S - 5},
+            },
+            # Contest attempts whose time ran out, submitted at their deadlines.
+            "close-attempts": {
+                "task": CLOSE_ATTEMPTS,
                 "schedule": SCHEDULE_EVERY_S,
                 "options": {"expires": SCHEDULE_EVERY_S - 5},
             },

@@ -39,6 +39,7 @@ from mangxanh.errors import NotFound
 from mangxanh.worker import celery_app as names
 from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.citizen_reports import reports_tick
+from mangxanh.worker.contests import close_due_attempts
 from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.dispatch import enqueue_due_sources
 from mangxanh.worker.rechecks import recheck_due
@@ -239,10 +240,18 @@ def file_reports(task: Task) -> int:
     return filed
 
 
+def close_attempts(task: Task) -> int:
+    """Beat's tick for contests: attempts whose time ran out submitted at their deadlines."""
+    closed = close_due_attempts(runtime().factory)
+    if closed:
+        log.info("submitted %d contest attempts at their deadlines", closed)
+    return closed
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
                            (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep),
                            (names.RECHECK_REQUESTS, recheck_requests), (names.KEEP_DEADLINES, keep_deadlines),
-                           (names.FILE_REPORTS, file_reports)):
+                           (names.FILE_REPORTS, file_reports), (names.CLOSE_ATTEMPTS, close_attempts)):
         app.task(name=name, bind=True)(function)

@@ -18,6 +18,11 @@ class Role(StrEnum):
     DISTRICT_OFFICER = "district_officer"
     # Reads cases and figures, decides nothing (an inspector, a trainee, the leadership's office).
     VIEWER = "viewer"
+    # The education area's people: a teacher runs contests for their own classes; an education
+    # officer (the department's or a district's) keeps the question bank, runs public contests,
+    # reads the district roll-up and edits the e-billboards' messages. Neither sees cases.
+    TEACHER = "teacher"
+    EDUCATION_OFFICER = "education_officer"
 
 
 class User(Base):

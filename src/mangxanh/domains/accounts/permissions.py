@@ -43,9 +43,14 @@ class Action(StrEnum):
     REPLY_TO_REPORTER = "reply_to_reporter"
     REDACT_REPORT = "redact_report"
     SET_ASIDE_REPORTER = "set_aside_reporter"
+    MANAGE_QUESTIONS = "manage_questions"
+    RUN_CONTESTS = "run_contests"
+    VIEW_CONTEST_ROLLUP = "view_contest_rollup"
+    EDIT_BILLBOARDS = "edit_billboards"
 
 
 _A, _S, _N, _D, _V = Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER, Role.VIEWER
+_T, _E = Role.TEACHER, Role.EDUCATION_OFFICER
 _CASE_WORKERS = frozenset({_S, _N, _D})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -85,6 +90,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REDACT_REPORT: frozenset({_S, _N}),
     # Setting a citizen's reports aside stops them reaching the queue: the leadership's call.
     Action.SET_ASIDE_REPORTER: frozenset({_S}),
+    # The question bank is the department's: what every contest draws from.
+    Action.MANAGE_QUESTIONS: frozenset({_E}),
+    # A teacher's contests are their classes' (the service scopes them to their owner).
+    Action.RUN_CONTESTS: frozenset({_T, _E}),
+    # Participation and results by school and district, for the organisers and the leadership.
+    Action.VIEW_CONTEST_ROLLUP: frozenset({_E, _S}),
+    # What the city's public screens show.
+    Action.EDIT_BILLBOARDS: frozenset({_E, _S}),
 }
 
 # Transitions of the case state machine are actions of the same name.

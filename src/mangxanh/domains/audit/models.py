@@ -71,6 +71,8 @@ class AuditKind(StrEnum):
     REPORT_REDACTED = "report_redacted"
     REPORTER_SET_ASIDE = "reporter_set_aside"
     REPORT_REPLIED = "report_replied"
+    # A message or a screen of the e-billboards created, changed or withdrawn.
+    BILLBOARD_CHANGED = "billboard_changed"
 
 
 class CaseEvent(Base):

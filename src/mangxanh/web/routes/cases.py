@@ -34,7 +34,7 @@ from mangxanh.domains.evidence.captures import case_captures
 from mangxanh.errors import Conflict, InvalidInput, InvalidTransition, MangXanhError, NotFound
 from mangxanh.i18n import current_language, format_number
 from mangxanh.i18n import gettext as _
-from mangxanh.web.deps import DbSession, check_csrf, current_user, keep_refusal, render, taxonomy, web_session
+from mangxanh.web.deps import DbSession, case_staff, check_csrf, keep_refusal, render, taxonomy, web_session
 from mangxanh.web.labels import (
     action_kind_labels,
     action_state_labels,
@@ -71,7 +71,7 @@ def queue_page(
     mine: bool = False,
     overdue: bool = False,
     order: Annotated[str | None, Query(max_length=200)] = None,
-    user: User = Depends(current_user),
+    user: User = Depends(case_staff),
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
@@ -119,7 +119,7 @@ def queue_page(
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
     *,
-    request: Request, case_id: int, user: User = Depends(current_user), session: DbSession,
+    request: Request, case_id: int, user: User = Depends(case_staff), session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
     case = access_case(session, user=user, case_id=case_id)
@@ -224,7 +224,7 @@ def decide(
     note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
     internal_note: Annotated[str, Form(max_length=cases.MAX_NOTE_CHARS + 1000)] = "",
     version: Annotated[int | None, Form()] = None,
-    user: User = Depends(current_user),
+    user: User = Depends(case_staff),
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
@@ -248,7 +248,7 @@ def move(
     case_id: int,
     transition: Annotated[str, Form(max_length=40)] = "",
     version: Annotated[int | None, Form()] = None,
-    user: User = Depends(current_user),
+    user: User = Depends(case_staff),
     session: DbSession,
     tax: Taxonomy = Depends(taxonomy),
 ) -> Response:
