@@ -134,6 +134,9 @@ def test_two_pupils_take_a_teachers_contest_and_the_one_out_of_time_is_handed_in
     teacher.click("button[type=submit]")
     teacher.wait_for_url(f"{base}/cuoc-thi")
     teacher.locator("table.queue a").first.click()
-    ranking = teacher.locator("table.queue").first.inner_text()
-    assert ranking.index("Nguyễn Lan Anh") < ranking.index("Trần Đức Minh")
+    rows = [r.split("\t") for r in teacher.locator("table.queue").first.inner_text().splitlines()[1:]]
+    assert sorted(r[1] for r in rows) == ["Nguyễn Lan Anh", "Trần Đức Minh"]
+    # Both guessed exactly (two finished): more correct answers first, then the shorter time.
+    order = [(-int(r[4]), int(r[5]), float(r[6].split()[0].replace(",", "."))) for r in rows]
+    assert order == sorted(order) and [int(r[0]) for r in rows] == [1, 2]
     teacher.screenshot(path=str(out / "contest-ranking.png"), full_page=True)
