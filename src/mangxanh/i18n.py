@@ -7,7 +7,7 @@ once per process. Dates and numbers are formatted in the user's locale with Babe
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -62,9 +62,14 @@ def format_time(value: datetime | None) -> str:
     return format_datetime(value.astimezone(LOCAL_TZ), "dd/MM/yyyy HH:mm", locale=lang)
 
 
+def format_day(value: date) -> str:
+    """A calendar day as Vietnamese write it (27/11/2026), whatever the language."""
+    return value.strftime("%d/%m/%Y")
+
+
 def format_number(value: float | int) -> str:
     return format_decimal(value, locale=current_language.get())
 
 
-__all__ = ["LANGUAGES", "catalogue", "current_language", "format_number", "format_time",
+__all__ = ["LANGUAGES", "catalogue", "current_language", "format_day", "format_number", "format_time",
            "gettext", "ngettext"]

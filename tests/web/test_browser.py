@@ -24,9 +24,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """`mangxanh db upgrade`, `demo load` and `run`, as `make run` does, in a scratch folder."""
     home = tmp_path_factory.mktemp("browser")
-    # Private fetches allowed: the feed the sources test adds is served on loopback.
+    # Private fetches allowed: the feed the sources test adds is served on loopback. One server process:
+    # the pages behave the same with two (tests/web/test_concurrency.py and the documented-commands test
+    # run the default of two), and a second process only costs start-up time and CPU Chromium needs.
     env = {**os.environ, "MANGXANH_VAR_DIR": str(home / "var"), "MANGXANH_PORT": str(free_port()),
-           "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}", "MANGXANH_ALLOW_PRIVATE_FETCH": "1"}
+           "MANGXANH_DATABASE_URL": f"sqlite:///{home / 'var' / 'mangxanh.db'}", "MANGXANH_ALLOW_PRIVATE_FETCH": "1",
+           "MANGXANH_WEB_WORKERS": "1"}
     env.pop("MANGXANH_REDIS_URL", None)
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([sys.executable, "-m", "mangxanh.cli", *args], env=env, cwd=home, check=True,

@@ -20,6 +20,7 @@ from mangxanh.domains.content.service import Analysis
 from mangxanh.worker.imports import ImportReport, import_jsonl
 
 DEMO_SOURCE = "Nội dung mẫu (demo)"
+RUMOUR_FILE = "rumour_items.jsonl"
 DEMO_FILE = "demo_items.jsonl"
 LOGINS_FILE = "demo-logins.txt"
 DEMO_ACCOUNTS = (
@@ -73,6 +74,9 @@ def load_demo(factory: sessionmaker[Session], *, analysis: Analysis, var_dir: Pa
         accounts = {u.username: u for u in session.scalars(wanted)}
         load_demo_contests(session, organiser=accounts["giaoduc"], teacher=accounts["giaovien"])
     # Importing is idempotent, so a run that was interrupted half-way is simply completed.
-    report = import_jsonl(factory, handle=io.BytesIO(demo_file_text()), source_name=DEMO_SOURCE,
+    # The demo's posts, then a rumour that rises over three days and the official answer to it (the
+    # trends page shows it rising, the corrections registry answers it).
+    rumour = resources.files("mangxanh.demo").joinpath(RUMOUR_FILE).read_bytes()
+    report = import_jsonl(factory, handle=io.BytesIO(demo_file_text() + rumour), source_name=DEMO_SOURCE,
                           source_kind="demo", analysis=analysis)
     return DemoResult(report, logins)

@@ -24,14 +24,51 @@ from mangxanh.domains.education.contests.models import (
 )
 from mangxanh.domains.education.models import SharedDraft
 from mangxanh.domains.evidence.models import Capture
+from mangxanh.domains.outreach.models import CorrectionScan, RegistryVersion, TrendCount, TrendDay, TrendTerm
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
 metadata = Base.metadata
 
-__all__ = ["ActionCheck", "ApiToken", "Attempt", "AuditAnchor", "AuditAnchorHead", "AuditCheck", "AuditEvent",
-           "BillboardMessage", "BillboardScreen", "Capture", "Case", "CaseEvent", "CitizenReport", "Contest",
-           "ContestRound", "ContestUnit", "Decision", "Letter", "LoginAttempt", "OutwardAction", "Participant",
-           "Question", "ReportAddition", "ReportLink", "ReportScreenshot", "RulesVersion", "SavedFilter",
-           "SetAsideReporter", "SharedDraft", "Source", "SourceRun", "StoredFinding", "StoredItem", "User",
-           "metadata"]
+__all__ = [
+    "ActionCheck",
+    "ApiToken",
+    "Attempt",
+    "AuditAnchor",
+    "AuditAnchorHead",
+    "AuditCheck",
+    "AuditEvent",
+    "BillboardMessage",
+    "BillboardScreen",
+    "Capture",
+    "Case",
+    "CaseEvent",
+    "CitizenReport",
+    "Contest",
+    "ContestRound",
+    "ContestUnit",
+    "CorrectionScan",
+    "Decision",
+    "Letter",
+    "LoginAttempt",
+    "OutwardAction",
+    "Participant",
+    "Question",
+    "RegistryVersion",
+    "ReportAddition",
+    "ReportLink",
+    "ReportScreenshot",
+    "RulesVersion",
+    "SavedFilter",
+    "SetAsideReporter",
+    "SharedDraft",
+    "Source",
+    "SourceRun",
+    "StoredFinding",
+    "StoredItem",
+    "TrendCount",
+    "TrendDay",
+    "TrendTerm",
+    "User",
+    "metadata",
+]

@@ -26,6 +26,7 @@ from mangxanh.db import is_busy, make_engine, make_session_factory
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import PermissionRefused
 from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.outreach.corrections import run_due_scans
 from mangxanh.errors import Forbidden, NotFound
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import (
@@ -62,14 +63,17 @@ from mangxanh.web.routes import (
     portal,
     portal_api,
     queue_work,
+    registries,
     rules,
     sources,
+    trends,
 )
 from mangxanh.web.session import SessionCodec
 from mangxanh.web.templating import make_templates
 from mangxanh.worker.audit_upkeep import upkeep_if_due
 from mangxanh.worker.citizen_reports import ReportFiler, file_pending, reports_tick
 from mangxanh.worker.contests import AttemptCloser
+from mangxanh.worker.corrections import ScanStarter
 from mangxanh.worker.deadlines import deadline_tick
 from mangxanh.worker.rechecks import recheck_due
 from mangxanh.worker.scheduler import SourceScheduler
@@ -117,6 +121,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         if closer is not None:
             closer.stop()
         app.state.report_filer.join()
+        app.state.correction_scanner.join()
         engine.dispose()
 
     # The schema of the whole app, console included, is for signed-in staff (console_schema below);
@@ -136,6 +141,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
         app.state.sessions, analysis=shared_analysis(app.state), policy=FetchPolicy.from_settings(settings),
         lock=INGEST_LOCK, pause=filer.pause_for))
 
+    app.state.correction_scanner = ScanStarter(lambda: run_due_scans(
+        app.state.sessions, analysis=lambda: shared_analysis(app.state)))
+
     app.add_middleware(SessionAndLanguage, codec=app.state.codec, default_locale=settings.default_locale)
 
     static_dir = Path(str(resources.files("mangxanh.web").joinpath("static")))
@@ -154,6 +162,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.include_router(evidence.router, dependencies=case_pages)
     app.include_router(sources.router, dependencies=case_pages)
     app.include_router(rules.router, dependencies=case_pages)
+    app.include_router(registries.router, dependencies=case_pages)
+    app.include_router(trends.router, dependencies=case_pages)
     app.include_router(api.router)
     app.include_router(api_requests.router)
     app.include_router(portal.router)
@@ -202,11 +212,12 @@ def embedded_app() -> FastAPI:
 def upkeep(factory: sessionmaker[Session], settings: Settings, analysis: Callable[[], Analysis],
            filer: ReportFiler) -> None:
     """The embedded scheduler's housekeeping each tick: seal and check the audit trail, keep deadlines,
-    re-check requests."""
+    re-check requests, look for new corrections in the stored items."""
     upkeep_if_due(factory, anchor_file=settings.audit_anchor_file)
     deadline_tick(factory, settings)
     recheck_due(factory, policy=FetchPolicy.from_settings(settings))
     reports_tick(factory, settings, analysis=analysis, policy=FetchPolicy.from_settings(settings), filer=filer)
+    run_due_scans(factory, analysis=analysis)
 
 
 def _install_error_pages(app: FastAPI) -> None:

@@ -128,6 +128,7 @@ def action_labels() -> dict[str, str]:
         "run_contests": _("run online contests"),
         "view_contest_rollup": _("see contest results by school and district"),
         "edit_billboards": _("edit e-billboard messages"),
+        "edit_registries": _("edit the registries of official channels and corrections"),
     }
 
 
@@ -228,6 +229,7 @@ def audit_labels() -> dict[str, str]:
         "reporter_set_aside": _("Reporter set aside"),
         "report_replied": _("Reply sent to a reporter"),
         "billboard_changed": _("E-billboard changed"),
+        "registry_saved": _("Registry saved"),
     }
 
 

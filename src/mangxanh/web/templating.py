@@ -111,6 +111,7 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["dt"] = i18n.format_time
     env.filters["num"] = i18n.format_number
+    env.filters["date_vi"] = i18n.format_day
     env.filters["highlight"] = highlight
     env.filters["explain"] = explain
     env.filters["first_problem"] = first_problem

@@ -34,6 +34,7 @@ RECHECK_REQUESTS = "mangxanh.recheck_requests"
 KEEP_DEADLINES = "mangxanh.keep_deadlines"
 FILE_REPORTS = "mangxanh.file_reports"
 CLOSE_ATTEMPTS = "mangxanh.close_attempts"
+SCAN_CORRECTIONS = "mangxanh.scan_corrections"
 
 # Beat asks the database which sources are due this often; each source keeps its own interval.
 SCHEDULE_EVERY_S = 60.0
@@ -83,7 +84,7 @@ def make_celery(settings: Settings) -> Celery:
         task_routes={RUN_SOURCE: {"queue": SOURCES_QUEUE}, SCHEDULE_SOURCES: {"queue": SOURCES_QUEUE},
                      AUDIT_UPKEEP: {"queue": AUDIT_QUEUE}, RECHECK_REQUESTS: {"queue": SOURCES_QUEUE},
                      KEEP_DEADLINES: {"queue": SOURCES_QUEUE}, FILE_REPORTS: {"queue": SOURCES_QUEUE},
-                     CLOSE_ATTEMPTS: {"queue": SOURCES_QUEUE}},
+                     CLOSE_ATTEMPTS: {"queue": SOURCES_QUEUE}, SCAN_CORRECTIONS: {"queue": SOURCES_QUEUE}},
         beat_schedule={
             "due-sources": {
                 "task": SCHEDULE_SOURCES,
@@ -112,6 +113,12 @@ def make_celery(settings: Settings) -> Celery:
             # Contest attempts whose time ran out, submitted at their deadlines.
             "close-attempts": {
                 "task": CLOSE_ATTEMPTS,
+                "schedule": SCHEDULE_EVERY_S,
+                "options": {"expires": SCHEDULE_EVERY_S - 5},
+            },
+            # New corrections looked for in the items already stored.
+            "scan-corrections": {
+                "task": SCAN_CORRECTIONS,
                 "schedule": SCHEDULE_EVERY_S,
                 "options": {"expires": SCHEDULE_EVERY_S - 5},
             },

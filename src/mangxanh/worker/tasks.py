@@ -32,6 +32,7 @@ from mangxanh.core.items import split_entries
 from mangxanh.db import is_conflict, make_engine, make_session_factory, unit_of_work, with_conflict_retries
 from mangxanh.domains.content.intake import IntakeReport, analyse_ahead, take_in
 from mangxanh.domains.content.service import Analysis, default_analysis, warm_campaigns
+from mangxanh.domains.outreach.corrections import run_due_scans
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.runner import run_source as run_pulled_source
 from mangxanh.domains.sources.schedule import RunOutcome
@@ -248,10 +249,20 @@ def close_attempts(task: Task) -> int:
     return closed
 
 
+def scan_corrections(task: Task) -> int:
+    """Beat's tick for corrections: those saved lately looked for in the items already stored."""
+    state = runtime()
+    ran = run_due_scans(state.factory, analysis=lambda: state.analysis)
+    if ran:
+        log.info("looked for new corrections in the stored items (%d scans)", ran)
+    return ran
+
+
 def register_tasks(app: Celery) -> None:
     """Define the tasks on ``app`` under their fixed names (producers send them by name)."""
     for name, function in ((names.INGEST_BATCH, ingest_batch), (names.RUN_SOURCE, run_source),
                            (names.SCHEDULE_SOURCES, schedule_sources), (names.AUDIT_UPKEEP, audit_upkeep),
                            (names.RECHECK_REQUESTS, recheck_requests), (names.KEEP_DEADLINES, keep_deadlines),
-                           (names.FILE_REPORTS, file_reports), (names.CLOSE_ATTEMPTS, close_attempts)):
+                           (names.FILE_REPORTS, file_reports), (names.CLOSE_ATTEMPTS, close_attempts),
+                           (names.SCAN_CORRECTIONS, scan_corrections)):
         app.task(name=name, bind=True)(function)

@@ -51,3 +51,7 @@ class DataFile(Generic[Data]):
         if self._value is None:
             self._value = self._load(self._path)
         return self._value
+
+    def replace(self, value: Data) -> None:
+        """Use ``value`` from now on (a version edited in the console); one assignment, safe across threads."""
+        self._value = value

@@ -186,6 +186,22 @@ def fold_accents(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_LOOSE_DROP = "".join(sorted(_DODGE_SEPARATORS)).encode("ascii")
+
+
+def loose_fold(text: str) -> str:
+    """A cheap, lossy form for screening many stored texts before the exact analysis.
+
+    Every word of ``fold_accents(normalise(text).text)`` that is written in Vietnamese (or Latin)
+    letters occurs in it, with each of its letters possibly repeated (runs are not collapsed): lower
+    case, "đ" as "d", accents and every other character outside ASCII dropped, and so is every dodge
+    separator. Built from C-level string operations only: several times faster than
+    :func:`fold_accents`, whose per-character table is looked up in Python's dict.
+    """
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return decomposed.encode("ascii", "ignore").translate(None, _LOOSE_DROP).decode("ascii")
+
+
 def has_diacritics(text: str) -> bool:
     return fold_accents(text) != text
 

@@ -47,6 +47,7 @@ class Action(StrEnum):
     RUN_CONTESTS = "run_contests"
     VIEW_CONTEST_ROLLUP = "view_contest_rollup"
     EDIT_BILLBOARDS = "edit_billboards"
+    EDIT_REGISTRIES = "edit_registries"
 
 
 _A, _S, _N, _D, _V = Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER, Role.VIEWER
@@ -98,6 +99,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CONTEST_ROLLUP: frozenset({_E, _S}),
     # What the city's public screens show.
     Action.EDIT_BILLBOARDS: frozenset({_E, _S}),
+    # Which pages are the city's own and which claims it has corrected: what the detectors trust.
+    Action.EDIT_REGISTRIES: frozenset({_A, _S}),
 }
 
 # Transitions of the case state machine are actions of the same name.

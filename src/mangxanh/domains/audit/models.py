@@ -73,6 +73,8 @@ class AuditKind(StrEnum):
     REPORT_REPLIED = "report_replied"
     # A message or a screen of the e-billboards created, changed or withdrawn.
     BILLBOARD_CHANGED = "billboard_changed"
+    # A new version of the official channels or the corrections saved.
+    REGISTRY_SAVED = "registry_saved"
 
 
 class CaseEvent(Base):

@@ -36,6 +36,7 @@ from mangxanh.core.items import Numbered, RawItem, Refusal, item_problem
 from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.service import Analysed, Analysis, IngestReport, analyse, store_items
+from mangxanh.domains.outreach.registries import apply_registries
 from mangxanh.domains.sources.models import Source
 from mangxanh.domains.sources.schedule import RunOutcome, record_run
 
@@ -94,6 +95,7 @@ def analyse_ahead(factory: sessionmaker[Session], *, delivered: Sequence[Numbere
     stored: set[tuple[str, str]] = set()
     if keys:
         with unit_of_work(factory, reads_only=True) as session:
+            apply_registries(session, analysis.pipeline)
             stored = {(key, digest) for key, digest in session.execute(
                 select(StoredItem.natural_key, StoredItem.content_hash).where(StoredItem.natural_key.in_(keys)))}
     return analyse([entry.item for entry in delivered

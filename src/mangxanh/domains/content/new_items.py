@@ -22,8 +22,10 @@ from mangxanh.core.items import RawItem
 from mangxanh.core.rules import Verdict
 from mangxanh.domains.cases.search import document_of, index_items
 from mangxanh.domains.cases.service import CaseOpenings, FindingRef
+from mangxanh.domains.content.context import reach
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.evidence.captures import capture_new_items
+from mangxanh.domains.outreach.trend_counts import ArrivedItem, count_arrivals
 from mangxanh.domains.sources.models import Source
 
 
@@ -89,6 +91,12 @@ class NewItems:
             self._session.execute(insert(StoredFinding).execution_options(render_nulls=True), findings)
         if case_ids:
             openings.record(case_ids, self._strong_findings(item_ids, case_ids, captures), captures)
+        count_arrivals(self._session, [self._arrival(a) for a in self._analysed], now=analysed_at)
+
+    def _arrival(self, analysed: _Analysed) -> ArrivedItem:
+        strong = {f.category for f in analysed.result.findings if f.score >= self._threshold}
+        return ArrivedItem(analysed.raw.text, analysed.raw.platform, analysed.raw.published_at, reach(analysed.raw),
+                           flagged=bool(strong - {"FALSE_INFO"}), false_info="FALSE_INFO" in strong)
 
     def _strong_findings(self, item_ids: list[int], case_ids: dict[int, int],
                          captures: dict[int, tuple[int, str]]) -> dict[int, list[FindingRef]]:

@@ -27,6 +27,7 @@ from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.content.new_items import NewItems, item_columns
 from mangxanh.domains.evidence.captures import capture_edits
 from mangxanh.domains.evidence.models import Capture
+from mangxanh.domains.outreach.registries import apply_registries
 from mangxanh.domains.rulebook.service import current_rules
 from mangxanh.domains.sources.models import Source
 
@@ -90,7 +91,7 @@ def _cluster(item: Content, analysis: Analysis) -> str | None:
     return analysis.campaigns.add(item.natural_key, item.text, item.published_at)
 
 
-def _as_core_item(item: Content) -> Item:
+def as_core_item(item: Content) -> Item:
     return Item(
         text=item.text, platform=item.platform, url=item.url or "", author=item.author or "",
         author_handle=item.author_handle or "", published_at=item.published_at, reach=reach(item),
@@ -137,7 +138,7 @@ Analysed = Mapping[tuple[str, str], AnalysisResult]
 
 def analyse(items: Sequence[Content], analysis: Analysis) -> dict[tuple[str, str], AnalysisResult]:
     """Run the detectors over items at once (a pure computation: no database, no campaign index)."""
-    results = analysis.pipeline.analyse_many([_as_core_item(item) for item in items])
+    results = analysis.pipeline.analyse_many([as_core_item(item) for item in items])
     return {(item.natural_key, item.content_hash): result for item, result in zip(items, results, strict=True)}
 
 
@@ -218,8 +219,9 @@ def store_items(
             _fill(current, raw)
             edits[current.id] = raw
             queued.append(current)
-    # The rules saved in the console since this process started apply from this batch on.
+    # The rules and registries saved in the console since this process started apply from this batch on.
     rules = current_rules(session, taxonomy=analysis.taxonomy, fallback=analysis.rules)
+    apply_registries(session, analysis.pipeline)
     grown = _analyse_and_store(session, items=queued, source=source, analysis=analysis, rules=rules, report=report,
                                ahead=ahead or {}, edits=edits)
     report.cases_raised += reweigh_campaign_cases(session, grown=grown, skip_keys={i.natural_key for i in queued},

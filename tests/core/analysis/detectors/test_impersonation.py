@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from mangxanh.core.analysis.detectors import impersonation
-from mangxanh.core.analysis.detectors.impersonation import ImpersonationDetector, handle_from_url
+from mangxanh.core.analysis.detectors.channels import handle_from_url
+from mangxanh.core.analysis.detectors.impersonation import ImpersonationDetector
 from mangxanh.core.analysis.evaluation import evalset_path, evaluate_detector, load_evalset
 from mangxanh.core.analysis.types import Item
 from mangxanh.errors import ConfigurationError

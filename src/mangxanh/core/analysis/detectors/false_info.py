@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from mangxanh.core.analysis.detector import DataFile
 from mangxanh.core.analysis.detectors.scam import host_of, host_under
 from mangxanh.core.analysis.types import Finding, Item, merge_spans, msgid
 from mangxanh.core.datafile import read_yaml
-from mangxanh.core.text import fold_accents, normalise
+from mangxanh.core.text import fold_accents, loose_fold, normalise
 from mangxanh.errors import ConfigurationError
 
 CORRECTIONS_FILE = "corrections.yaml"
@@ -36,6 +37,8 @@ class Correction:
     keywords: tuple[re.Pattern[str], ...]  # one per group of alternatives
     triggers: tuple[frozenset[str], ...]  # per group, the first words of its alternatives: a cheap pre-check
     denials: re.Pattern[str] | None
+    body: str = ""  # the body that issued the correction
+    truth: str = ""  # what is true, as the correction says it
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +79,19 @@ class Corrections:
 
 def _strings(raw: Any, label: str) -> list[str]:
     if not isinstance(raw, list) or not raw or not all(isinstance(v, str | int | float) for v in raw):
-        raise ConfigurationError("{label}: expected a non-empty list of words", label=label)
+        raise ConfigurationError(msgid("{label}: expected a non-empty list of words"), label=label)
     return [str(v) for v in raw]
 
 
 def parse_corrections(data: Any, *, where: str) -> Corrections:
     """Validate a parsed corrections file; errors name the file, the entry and the problem."""
     if not isinstance(data, dict) or not isinstance(data.get("corrections"), list) or not data["corrections"]:
-        raise ConfigurationError("{where}: expected a mapping with a non-empty list of 'corrections'", where=where)
+        raise ConfigurationError(msgid("{where}: expected a mapping with a non-empty list of 'corrections'"),
+                                 where=where)
     official = tuple(d.lower() for d in _strings(data.get("official_domains"), f"{where}: official_domains"))
     shorthand_raw = data.get("shorthand", {})
     if not isinstance(shorthand_raw, dict):
-        raise ConfigurationError("{where}: 'shorthand' must be a mapping", where=where)
+        raise ConfigurationError(msgid("{where}: 'shorthand' must be a mapping"), where=where)
     base = Corrections("", (), official, {}, frozenset(), re.compile(r"(?!x)x"))
     shorthand = {" ".join(base.words(str(k))): tuple(base.words(str(v))) for k, v in shorthand_raw.items()}
     base = Corrections("", (), official, shorthand, frozenset(), base.denials)
@@ -98,27 +102,30 @@ def parse_corrections(data: Any, *, where: str) -> Corrections:
     for index, raw in enumerate(data["corrections"], start=1):
         label = f"{where}: correction {index}"
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"].strip():
-            raise ConfigurationError("{label}: missing 'id'", label=label)
+            raise ConfigurationError(msgid("{label}: missing 'id'"), label=label)
         label = f"{label} ({raw['id']})"
         if raw["id"] in seen:
-            raise ConfigurationError("{label}: duplicate id", label=label)
+            raise ConfigurationError(msgid("{label}: duplicate id"), label=label)
         seen.add(raw["id"])
         for key in ("claim", "title", "url"):
             if not isinstance(raw.get(key), str) or not raw[key].strip():
-                raise ConfigurationError("{label}: missing '{key}'", label=label, key=key)
+                raise ConfigurationError(msgid("{label}: missing '{key}'"), label=label, key=key)
+        for key in ("body", "truth"):
+            if not isinstance(raw.get(key, ""), str):
+                raise ConfigurationError(msgid("{label}: '{key}' must be text"), label=label, key=key)
         host = host_of(raw["url"])
         if not raw["url"].startswith("https://") or not any(host_under(host, d) for d in official):
-            raise ConfigurationError("{label}: 'url' must be an https address under {domains}",
+            raise ConfigurationError(msgid("{label}: 'url' must be an https address under {domains}"),
                                      label=label, domains=", ".join(official))
         date = raw.get("date")
         if not isinstance(date, dt.date):
             try:
                 date = dt.date.fromisoformat(str(date))
             except ValueError:
-                raise ConfigurationError("{label}: 'date' must be YYYY-MM-DD", label=label) from None
+                raise ConfigurationError(msgid("{label}: 'date' must be YYYY-MM-DD"), label=label) from None
         groups = raw.get("keywords")
         if not isinstance(groups, list) or len(groups) < 2:
-            raise ConfigurationError("{label}: 'keywords' must list at least two groups", label=label)
+            raise ConfigurationError(msgid("{label}: 'keywords' must list at least two groups"), label=label)
         lists = [_strings(g if isinstance(g, list) else [g], f"{label}: keywords") for g in groups]
         keywords = tuple(base.pattern(alternatives) for alternatives in lists)
         triggers = tuple(frozenset(base.words(a)[0] for a in alternatives if base.words(a)) for alternatives in lists)
@@ -128,6 +135,7 @@ def parse_corrections(data: Any, *, where: str) -> Corrections:
             raw["id"], raw["claim"], raw["title"], date.isoformat(), raw["url"], frozenset(claim),
             frozenset(itertools.pairwise(claim)), keywords, triggers,
             base.pattern(_strings(extra, f"{label}: denials")) if extra is not None else None,
+            raw.get("body", "").strip(), raw.get("truth", "").strip(),
         ))
     return Corrections(str(data.get("version", "unversioned")), tuple(entries), official, shorthand, stop,
                        base.denials)
@@ -163,12 +171,52 @@ class FalseInfoDetector:
     needs = frozenset({"text", "url"})
     provides = frozenset({"FALSE_INFO"})
 
+    # The registry is edited in the console (domains/outreach/registries.py); this is its name there.
+    registry_name = "corrections"
+
     def __init__(self, path: Path | None = None) -> None:
         self._file = DataFile(load_corrections, path)
 
     @property
     def corrections(self) -> Corrections:
         return self._file.get()
+
+    @staticmethod
+    def parse_registry_data(data: Any, *, where: str) -> Corrections:
+        return parse_corrections(data, where=where)
+
+    def use_registry(self, corrections: Corrections) -> None:
+        self._file.replace(corrections)
+
+    def screen(self, entry: Correction) -> Callable[[str], bool]:
+        """A test on ``loose_fold(text)`` that every text matching ``entry`` passes, and most others fail.
+
+        Scanning a million stored texts with :meth:`detect` takes minutes; this takes seconds. A text
+        matches only if enough keyword groups have an alternative in it, whose first word is then a
+        word of the text or of a shorthand it uses ("hn" for "hà nội"); in the loose form that word
+        is a substring, its letters perhaps repeated ("cấmmm"), so each is sought as such.
+        """
+        shorthand = self.corrections.shorthand
+        groups = []
+        for trigger in entry.triggers:
+            sources = set(trigger) | {short for short, spelled in shorthand.items() if trigger.intersection(spelled)}
+            # The words pass through loose_fold too, so that they are written as the texts they are sought in.
+            loose = sorted({loose_fold(word) for word in sources} - {""}, key=len, reverse=True)
+            groups.append(re.compile("|".join("".join(re.escape(ch) + "+" for ch in word) for word in loose)))
+        needed = len(groups) - (1 if len(entry.keywords) >= 4 else 0)
+
+        def passes(loose: str) -> bool:
+            found = 0
+            for left, group in enumerate(groups):
+                if group.search(loose):
+                    found += 1
+                    if found >= needed:
+                        return True
+                elif found + len(groups) - left - 1 < needed:
+                    return False
+            return found >= needed
+
+        return passes
 
     @property
     def version(self) -> str:

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mangxanh.core.analysis.detector import DataFile
-from mangxanh.core.analysis.detectors.scam import find_links, host_of, host_under, phrase_pattern, skeleton, suffixes
+from mangxanh.core.analysis.detectors.channels import Channel, handle_from_url, parse_channels
+from mangxanh.core.analysis.detectors.scam import find_links, host_of, phrase_pattern, skeleton, suffixes
 from mangxanh.core.analysis.types import Finding, Item, Span, merge_spans, msgid
 from mangxanh.core.datafile import read_yaml
 from mangxanh.core.text import fold_accents, normalise, tokens
 from mangxanh.errors import ConfigurationError
 
 AGENCIES_FILE = "agencies.yaml"
-_PLATFORM_HOSTS = ("facebook.com", "fb.com", "tiktok.com", "zalo.me", "youtube.com", "instagram.com", "x.com")
-_NOT_HANDLES = frozenset({"groups", "g", "watch", "profile.php", "permalink.php", "story.php", "share", "pages"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 # The evidence's labels, translated in explanations fragment by fragment (web/templating.py): each
 # stands before the «quoted» name it introduces, between "; ".
@@ -34,6 +33,8 @@ class Agency:
     keys: tuple[str, ...]  # canonical concatenations, for handles and domains
     domains: tuple[str, ...]
     handles: frozenset[str]
+    channels: tuple[Channel, ...] = ()
+    contact: str = ""
 
 
 def _deletions(word: str) -> set[str]:
@@ -127,23 +128,23 @@ def _alternation(words: dict[str, str]) -> re.Pattern[str]:
 def _string_list(raw: dict[str, Any], key: str, label: str) -> list[str]:
     value = raw.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigurationError("{label}: '{key}' must be a non-empty list of strings", label=label, key=key)
+        raise ConfigurationError(msgid("{label}: '{key}' must be a non-empty list of strings"), label=label, key=key)
     return value
 
 
 def parse_registry(data: Any, *, where: str) -> Registry:
     """Validate a parsed agency registry; errors name the file, the entry and the problem."""
     if not isinstance(data, dict) or not isinstance(data.get("agencies"), list) or not data["agencies"]:
-        raise ConfigurationError("{where}: expected a mapping with a non-empty list of 'agencies'", where=where)
+        raise ConfigurationError(msgid("{where}: expected a mapping with a non-empty list of 'agencies'"), where=where)
     if not isinstance(data.get("synonyms"), dict):
-        raise ConfigurationError("{where}: 'synonyms' must be a mapping of canonical: [variants]", where=where)
+        raise ConfigurationError(msgid("{where}: 'synonyms' must be a mapping of canonical: [variants]"), where=where)
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
     concat_map: dict[str, str] = {}
     short_forms: dict[str, set[str]] = {}
     for canonical, variants in data["synonyms"].items():
         label = f"{where}: synonyms ({canonical})"
         if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-            raise ConfigurationError("{label}: variants must be a list of strings", label=label)
+            raise ConfigurationError(msgid("{label}: variants must be a list of strings"), label=label)
         target = tuple(skeleton(w) for w in fold_accents(str(canonical).lower()).split())
         for variant in variants:
             key = tuple(skeleton(t.folded) for t in tokens(normalise(variant)))
@@ -179,17 +180,17 @@ def parse_registry(data: Any, *, where: str) -> Registry:
     for index, raw in enumerate(data["agencies"], start=1):
         label = f"{where}: agency {index}"
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("name"), str):
-            raise ConfigurationError("{label}: needs 'id' and 'name'", label=label)
+            raise ConfigurationError(msgid("{label}: needs 'id' and 'name'"), label=label)
         label = f"{label} ({raw['id']})"
         if raw["id"] in seen:
-            raise ConfigurationError("{label}: duplicate id", label=label)
+            raise ConfigurationError(msgid("{label}: duplicate id"), label=label)
         seen.add(raw["id"])
         names: list[tuple[str, ...]] = []
         keys: set[str] = set()
         for name in _string_list(raw, "names", label):
             full = registry.words(name, keep_filler=True)
             if not full:
-                raise ConfigurationError("{label}: name {name!r} has no letters", label=label, name=name)
+                raise ConfigurationError(msgid("{label}: name {name!r} has no letters"), label=label, name=name)
             names.append(tuple(w for w in full if w not in filler))
             if full[0] == "so" and len(full) > 1:
                 departments.add(full[1])
@@ -198,10 +199,17 @@ def parse_registry(data: Any, *, where: str) -> Registry:
         keys.update(registry.squashed(k) for k in raw.get("keys", []) if isinstance(k, str))
         domains = [d.lower() for d in _string_list(raw, "domains", label)]
         if any(host_of(d) != d for d in domains):
-            raise ConfigurationError("{label}: 'domains' must be bare domain names", label=label)
-        handles = frozenset(h.lower() for h in _string_list(raw, "handles", label))
+            raise ConfigurationError(msgid("{label}: 'domains' must be bare domain names"), label=label)
+        channels = parse_channels(raw.get("channels", []), label=label)
+        # A body whose pages are all listed as channels needs no bare 'handles' list.
+        listed = _string_list(raw, "handles", label) if raw.get("handles") or not channels else []
+        handles = frozenset([*(h.lower() for h in listed),
+                             *(c.handle.lower() for c in channels if c.handle)])
+        contact = raw.get("contact", "")
+        if not isinstance(contact, str):
+            raise ConfigurationError(msgid("{label}: 'contact' must be text"), label=label)
         agencies.append(Agency(raw["id"], raw["name"], tuple(names), tuple(k for k in keys if len(k) >= 5),
-                               tuple(domains), handles))
+                               tuple(domains), handles, channels, contact.strip()))
     by_name = {key: a for a in reversed(agencies) for key in a.names}
     key_agency = {key: a.name for a in reversed(agencies) for key in a.keys}
     shapes = {_handle_skeleton(o): f"{a.name}|{o}" for a in reversed(agencies) for o in (*a.handles, *a.domains)}
@@ -216,16 +224,6 @@ def parse_registry(data: Any, *, where: str) -> Registry:
 def load_registry(path: Path | None = None) -> Registry:
     where, data = read_yaml(__package__, AGENCIES_FILE, path)
     return parse_registry(data, where=where)
-
-
-def handle_from_url(url: str) -> str:
-    """The page handle in a platform address: facebook.com/<handle>/posts/1 → "<handle>"."""
-    host = host_of(url)
-    if not host or not any(host_under(host, h) for h in _PLATFORM_HOSTS):
-        return ""
-    path = url.split(host, 1)[-1].split("?", 1)[0].strip("/").split("/")
-    first = path[0].lstrip("@") if path and path[0] else ""
-    return "" if first.lower() in _NOT_HANDLES else first
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +266,9 @@ class ImpersonationDetector:
     needs = frozenset({"text", "url", "author", "author_handle"})
     provides = frozenset({"IMPERSONATE_GOV"})
 
+    # The registry is edited in the console (domains/outreach/registries.py); this is its name there.
+    registry_name = "agencies"
+
     def __init__(self, path: Path | None = None) -> None:
         self._file = DataFile(load_registry, path)
         # Pages, handles and hosts recur from item to item; what each says depends on nothing else.
@@ -278,6 +279,15 @@ class ImpersonationDetector:
     @property
     def registry(self) -> Registry:
         return self._file.get()
+
+    @staticmethod
+    def parse_registry_data(data: Any, *, where: str) -> Registry:
+        return parse_registry(data, where=where)
+
+    def use_registry(self, registry: Registry) -> None:
+        """Judge with ``registry`` from now on; what was remembered of pages and hosts is forgotten."""
+        self._file.replace(registry)
+        self._names, self._handles, self._hosts = {}, {}, {}
 
     @property
     def version(self) -> str:

@@ -1,0 +1,1 @@
+"""Official information and positive content: the registries of official channels and corrections."""
