@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.accounts.permissions import Action, allowed
@@ -96,14 +97,19 @@ def submit_registry(
 
 
 def _saved(request: Request, kind: RegistryKind, version_id: int) -> Response:
-    """After the commit: the flash, and the corrections looked for in the stored items at once."""
+    """After the commit: the flash, and the corrections looked for in the stored items at once.
+
+    The scan is woken once the response is on its way (a background task runs after the request's
+    session is closed), so that it never shares the request's connection or transaction.
+    """
     message = _("Registry saved as version {version}; it applies to items analysed from now on.")
+    scan = None
     if kind.name == "corrections":
-        request.app.state.correction_scanner.wake()
+        scan = BackgroundTask(request.app.state.correction_scanner.wake)
         message = _("Corrections saved as version {version}; the items already stored are being searched for the "
                     "new and changed ones (the result is shown below).")
     web_session(request).flash(message.format(version=version_id), "success")
-    return RedirectResponse(f"/registries/{kind.name}", status_code=303)
+    return RedirectResponse(f"/registries/{kind.name}", status_code=303, background=scan)
 
 
 def _version_page(request: Request, session: Session, user: User, kind: RegistryKind, version_id: int, *,
