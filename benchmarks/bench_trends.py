@@ -33,8 +33,9 @@ from mangxanh.demo.loader import load_demo
 from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.content.service import default_analysis
 from mangxanh.domains.outreach.models import TrendCount
-from mangxanh.domains.outreach.trend_counts import LOCAL_TZ, rebuild_counts
+from mangxanh.domains.outreach.trend_counts import rebuild_counts
 from mangxanh.domains.outreach.trends import Period, latest_day, topics
+from mangxanh.i18n import LOCAL_TZ
 from mangxanh.migrate import upgrade
 from mangxanh.web.app import create_app
 

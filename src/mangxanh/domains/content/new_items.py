@@ -94,9 +94,10 @@ class NewItems:
         count_arrivals(self._session, [self._arrival(a) for a in self._analysed], now=analysed_at)
 
     def _arrival(self, analysed: _Analysed) -> ArrivedItem:
-        strong = {f.category for f in analysed.result.findings if f.score >= self._threshold}
-        return ArrivedItem(analysed.raw.text, analysed.raw.platform, analysed.raw.published_at, reach(analysed.raw),
-                           flagged=bool(strong - {"FALSE_INFO"}), false_info="FALSE_INFO" in strong)
+        return ArrivedItem.judged(
+            text=analysed.raw.text, platform=analysed.raw.platform, published_at=analysed.raw.published_at,
+            reach=reach(analysed.raw),
+            strong={f.category for f in analysed.result.findings if f.score >= self._threshold})
 
     def _strong_findings(self, item_ids: list[int], case_ids: dict[int, int],
                          captures: dict[int, tuple[int, str]]) -> dict[int, list[FindingRef]]:

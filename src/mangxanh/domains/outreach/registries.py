@@ -41,22 +41,20 @@ _DETECTORS_PACKAGE = "mangxanh.core.analysis.detectors"
 
 @dataclass(frozen=True)
 class RegistryKind:
-    """A registry: its name in addresses and the database, the detector that reads it, its file."""
+    """A registry: its name in addresses, the database and its detector's ``registry_name``; its file."""
 
     name: str
     title: str  # a msgid
-    detector: str
     filename: str
     entries: str  # the top-level key listing the entries
-    entry_word: str  # how the checks name an entry ("correction 3")
     parse: Callable[..., Any]
 
 
 REGISTRIES = {
-    "agencies": RegistryKind("agencies", msgid("Official channels of state bodies"), "impersonation", AGENCIES_FILE,
-                             "agencies", "agency", parse_registry),
-    "corrections": RegistryKind("corrections", msgid("Official corrections"), "false_info", CORRECTIONS_FILE,
-                                "corrections", "correction", parse_corrections),
+    "agencies": RegistryKind("agencies", msgid("Official channels of state bodies"), AGENCIES_FILE, "agencies",
+                             parse_registry),
+    "corrections": RegistryKind("corrections", msgid("Official corrections"), CORRECTIONS_FILE, "corrections",
+                                parse_corrections),
 }
 
 

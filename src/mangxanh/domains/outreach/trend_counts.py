@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +21,7 @@ from mangxanh.core.trends.terms import item_terms
 from mangxanh.db import unit_of_work, utcnow
 from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.outreach.models import TrendCount, TrendDay, TrendTerm
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from mangxanh.i18n import LOCAL_TZ
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +34,13 @@ class ArrivedItem:
     reach: int
     flagged: bool  # a finding over the case threshold, other than false information
     false_info: bool
+
+    @classmethod
+    def judged(cls, *, text: str, platform: str, published_at: datetime | None, reach: int,
+               strong: set[str]) -> ArrivedItem:
+        """The item with the categories of its findings over the case threshold."""
+        return cls(text, platform, published_at, reach, flagged=bool(strong - {"FALSE_INFO"}),
+                   false_info="FALSE_INFO" in strong)
 
 
 def local_day(moment: datetime | None, *, now: datetime) -> date:
@@ -104,11 +109,9 @@ def rebuild_counts(factory: sessionmaker[Session], *, threshold: float, batch: i
                     select(StoredFinding.item_id, StoredFinding.category).where(
                         StoredFinding.item_id.between(rows[0][0], rows[-1][0]), StoredFinding.score >= threshold)):
                 strong.setdefault(item_id, set()).add(category)
-            arrived = []
-            for item_id, text, platform, published, fetched, reach in rows:
-                found = strong.get(item_id, set())
-                arrived.append(ArrivedItem(text, platform, published or fetched, reach,
-                                           flagged=bool(found - {"FALSE_INFO"}), false_info="FALSE_INFO" in found))
-            count_arrivals(session, arrived, now=now)
+            count_arrivals(session, [
+                ArrivedItem.judged(text=text, platform=platform, published_at=published or fetched, reach=reach,
+                                   strong=strong.get(item_id, set()))
+                for item_id, text, platform, published, fetched, reach in rows], now=now)
             counted += len(rows)
             last_id = rows[-1][0]

@@ -19,7 +19,7 @@ from mangxanh.core.trends.terms import item_terms
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.models import StoredItem
 from mangxanh.domains.outreach.models import TrendCount, TrendDay, TrendTerm
-from mangxanh.domains.outreach.trend_counts import LOCAL_TZ
+from mangxanh.i18n import LOCAL_TZ
 
 CANDIDATES = 300  # the most frequent terms of the period are the ones tested
 

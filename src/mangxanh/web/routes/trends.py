@@ -12,7 +12,6 @@ from mangxanh.core.analysis.detectors.false_info import FalseInfoDetector
 from mangxanh.core.analysis.detectors.impersonation import ImpersonationDetector
 from mangxanh.domains.accounts.models import User
 from mangxanh.domains.outreach.registries import apply_registries
-from mangxanh.domains.outreach.trend_counts import LOCAL_TZ
 from mangxanh.domains.outreach.trends import (
     Period,
     corrections_on,
@@ -22,6 +21,7 @@ from mangxanh.domains.outreach.trends import (
     topic_items,
     topics,
 )
+from mangxanh.i18n import LOCAL_TZ
 from mangxanh.i18n import gettext as _
 from mangxanh.web.deps import DbSession, analysis, current_user, render
 
