@@ -68,3 +68,10 @@ def test_counts_follow_the_items_and_the_planted_rumour_rises_on_its_first_day(
     assert [(d.items, d.burst) for d in days] == [(0, False), (0, False), (10, True)]
     loudest = topic_items(session, term="ho guom", last=day)
     assert len(loudest) == 10 and loudest[0][0].reach >= loudest[-1][0].reach
+
+
+def test_a_delivery_whose_items_carry_no_term_is_counted_as_volume_only(session: Session, analysis: Analysis) -> None:
+    day = datetime(2026, 11, 1, 3, tzinfo=UTC)
+    _store(session, analysis, [("ok", day), ("👍", day + timedelta(hours=1))], "q")
+    assert session.scalar(select(func.sum(TrendDay.items))) == 2
+    assert session.scalars(select(TrendCount)).all() == [] and session.scalars(select(TrendTerm)).all() == []

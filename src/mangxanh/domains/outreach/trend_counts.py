@@ -68,11 +68,14 @@ def count_arrivals(session: Session, items: Sequence[ArrivedItem], *, now: datet
     # In key order, so that two deliveries upserting the same rows on PostgreSQL wait rather than deadlock.
     connection = session.connection()
     marks = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(_COUNTS.replace("?", marks), [
-        (d, t, p, n, f, x, r) for (d, t, p), (n, f, x, r) in sorted(counts.items())])
-    connection.exec_driver_sql(_DAYS.replace("?", marks), [(d, p, n) for (d, p), n in sorted(days.items())])
-    connection.exec_driver_sql(_TERMS.replace("?", marks), [
-        (t, label, d) for t, (label, d) in sorted(labels.items())])
+    for sql, rows in (
+        (_COUNTS, [(d, t, p, n, f, x, r) for (d, t, p), (n, f, x, r) in sorted(counts.items())]),
+        (_DAYS, [(d, p, n) for (d, p), n in sorted(days.items())]),
+        (_TERMS, [(t, label, d) for t, (label, d) in sorted(labels.items())]),
+    ):
+        # An empty list would run the statement once with no parameters: items with no term have none.
+        if rows:
+            connection.exec_driver_sql(sql.replace("?", marks), rows)
 
 # Written for the driver, many rows in one call: SQLAlchemy's per-row parameter handling cost more than
 # the database's work. The same text on SQLite and PostgreSQL, but for the parameter marks.
