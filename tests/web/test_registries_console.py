@@ -1,6 +1,7 @@
 """The registries console: tried on recent items, refused with line and reason, saved, sought in the past."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.cases.models import Case
 from mangxanh.domains.content.intake import ingest
 from mangxanh.domains.content.service import Analysis
+from mangxanh.domains.outreach.corrections import run_due_scans
 from mangxanh.domains.outreach.models import CorrectionScan, RegistryVersion
 from mangxanh.domains.outreach.registries import REGISTRIES, shipped_text
 from mangxanh.domains.sources.service import get_or_create_source
@@ -59,6 +61,10 @@ def _rows(factory: sessionmaker[Session], table: type) -> list:  # type: ignore[
 def test_a_correction_is_tried_refused_saved_and_sought_in_the_stored_items(
     client: TestClient, outreach_app: FastAPI, supervisor: int, session_factory: sessionmaker[Session],
 ) -> None:
+    # The test's sessions share one connection, which a scan in the app's own thread would use at the same
+    # time as the test: the wake is recorded here and the scan run in this thread, as the thread runs it.
+    woken: list[int] = []
+    outreach_app.state.correction_scanner = SimpleNamespace(wake=lambda: woken.append(1), join=lambda *_: None)
     log_in(client, "lan")
     assert "/registries/corrections" in client.get("/registries").text
     page = client.get("/registries/corrections")
@@ -78,8 +84,8 @@ def test_a_correction_is_tried_refused_saved_and_sought_in_the_stored_items(
     assert _rows(session_factory, RegistryVersion) == [] and _rows(session_factory, Case) == []
     saved = client.post("/registries/corrections", data={"text": _with_new_correction(), "action": "save",
                                                          "note": "Đính chính phí vào phố cổ", "csrf_token": token})
-    assert saved.status_code == 303
-    outreach_app.state.correction_scanner.join(60)
+    assert saved.status_code == 303 and woken == [1]
+    assert run_due_scans(session_factory, analysis=lambda: outreach_app.state.analysis) == 1
     (scan,) = _rows(session_factory, CorrectionScan)
     assert (scan.status, scan.scanned, scan.matched, scan.cases_opened) == ("done", 4, 3, 3)
     assert {c.category for c in _rows(session_factory, Case)} == {"FALSE_INFO"}
