@@ -63,7 +63,7 @@ STAGES = {
     "sources run": 4, "sources token": 4, "sources delete": 5, "analyze": 6, "detectors evaluate": 6,
     "rules test": 6, "model train": 6, "model evaluate": 6, "model evaluate-spans": 6, "model export-decisions": 6,
     "audit anchor": 6, "audit verify": 6, "evidence public-key": 6, "evidence package": 6, "evidence verify": 6,
-    "run": 7, "curl": 8,
+    "trends rebuild": 6, "run": 7, "curl": 8,
     # The scale-out section's commands run in their own test, on PostgreSQL and Redis.
     "worker": None,
 }

@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mangxanh.core.analysis.detectors.false_info import FalseInfoDetector
 from mangxanh.db import unit_of_work
 from mangxanh.demo.billboards import load_demo_billboards
 from mangxanh.demo.contests import load_demo_contests
+from mangxanh.demo.outreach import load_demo_outreach
 from mangxanh.domains.accounts.models import Role, User
 from mangxanh.domains.accounts.service import create_user
 from mangxanh.domains.content.service import Analysis
@@ -21,6 +23,7 @@ from mangxanh.worker.imports import ImportReport, import_jsonl
 
 DEMO_SOURCE = "Nội dung mẫu (demo)"
 RUMOUR_FILE = "rumour_items.jsonl"
+PARTNER_FILE = "partner_items.jsonl"
 DEMO_FILE = "demo_items.jsonl"
 LOGINS_FILE = "demo-logins.txt"
 DEMO_ACCOUNTS = (
@@ -75,8 +78,16 @@ def load_demo(factory: sessionmaker[Session], *, analysis: Analysis, var_dir: Pa
         load_demo_contests(session, organiser=accounts["giaoduc"], teacher=accounts["giaovien"])
     # Importing is idempotent, so a run that was interrupted half-way is simply completed.
     # The demo's posts, then a rumour that rises over three days and the official answer to it (the
-    # trends page shows it rising, the corrections registry answers it).
-    rumour = resources.files("mangxanh.demo").joinpath(RUMOUR_FILE).read_bytes()
-    report = import_jsonl(factory, handle=io.BytesIO(demo_file_text() + rumour), source_name=DEMO_SOURCE,
+    # trends page shows it rising, the corrections registry answers it), then the partner pages' posts.
+    extra = b"".join(resources.files("mangxanh.demo").joinpath(name).read_bytes()
+                     for name in (RUMOUR_FILE, PARTNER_FILE))
+    report = import_jsonl(factory, handle=io.BytesIO(demo_file_text() + extra), source_name=DEMO_SOURCE,
                           source_kind="demo", analysis=analysis)
+    reader = next((d for d in analysis.pipeline.detectors if isinstance(d, FalseInfoDetector)), None)
+    if reader is not None:
+        with unit_of_work(factory) as session:
+            staff = {u.username: u for u in session.scalars(select(User).where(
+                User.username.in_(("chuyenvien", "lanhdao"))))}
+            load_demo_outreach(session, analyst=staff["chuyenvien"], supervisor=staff["lanhdao"],
+                               corrections=reader.corrections)
     return DemoResult(report, logins)

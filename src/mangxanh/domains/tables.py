@@ -24,7 +24,18 @@ from mangxanh.domains.education.contests.models import (
 )
 from mangxanh.domains.education.models import SharedDraft
 from mangxanh.domains.evidence.models import Capture
-from mangxanh.domains.outreach.models import CorrectionScan, RegistryVersion, TrendCount, TrendDay, TrendTerm
+from mangxanh.domains.outreach.models import (
+    Campaign,
+    CampaignTarget,
+    CorrectionScan,
+    PartnerMembers,
+    PartnerPage,
+    RegistryVersion,
+    RumourAnswer,
+    TrendCount,
+    TrendDay,
+    TrendTerm,
+)
 from mangxanh.domains.rulebook.models import RulesVersion
 from mangxanh.domains.sources.models import ApiToken, Source, SourceRun
 
@@ -40,6 +51,8 @@ __all__ = [
     "AuditEvent",
     "BillboardMessage",
     "BillboardScreen",
+    "Campaign",
+    "CampaignTarget",
     "Capture",
     "Case",
     "CaseEvent",
@@ -53,12 +66,15 @@ __all__ = [
     "LoginAttempt",
     "OutwardAction",
     "Participant",
+    "PartnerMembers",
+    "PartnerPage",
     "Question",
     "RegistryVersion",
     "ReportAddition",
     "ReportLink",
     "ReportScreenshot",
     "RulesVersion",
+    "RumourAnswer",
     "SavedFilter",
     "SetAsideReporter",
     "SharedDraft",

@@ -47,6 +47,7 @@ from mangxanh.web.middleware import SessionAndLanguage
 from mangxanh.web.portal_input import FormRefused
 from mangxanh.web.routes import (
     actions,
+    answers,
     api,
     api_requests,
     auth,
@@ -60,6 +61,7 @@ from mangxanh.web.routes import (
     contests_console,
     evidence,
     learn,
+    outreach,
     portal,
     portal_api,
     queue_work,
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False, fre
     app.include_router(rules.router, dependencies=case_pages)
     app.include_router(registries.router, dependencies=case_pages)
     app.include_router(trends.router, dependencies=case_pages)
+    app.include_router(answers.router, dependencies=case_pages)
+    app.include_router(outreach.router, dependencies=case_pages)
     app.include_router(api.router)
     app.include_router(api_requests.router)
     app.include_router(portal.router)

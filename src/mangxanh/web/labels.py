@@ -49,6 +49,7 @@ def action_kind_labels() -> dict[str, str]:
         "administrative_fine": _("Administrative fine record"),
         "verify_with_agency": _("Verify with the competent agency"),
         "publish_correction": _("Publish a correction"),
+        "counter_messaging": _("Ask the partner pages to share the correction"),
         "advise_victim": _("Advise the victim"),
         "warn": _("Warning"),
         "no_action": _("No action"),
@@ -129,6 +130,7 @@ def action_labels() -> dict[str, str]:
         "view_contest_rollup": _("see contest results by school and district"),
         "edit_billboards": _("edit e-billboard messages"),
         "edit_registries": _("edit the registries of official channels and corrections"),
+        "manage_outreach": _("manage the partner pages and the campaigns"),
     }
 
 
@@ -230,6 +232,8 @@ def audit_labels() -> dict[str, str]:
         "report_replied": _("Reply sent to a reporter"),
         "billboard_changed": _("E-billboard changed"),
         "registry_saved": _("Registry saved"),
+        "partner_changed": _("Partner page changed"),
+        "campaign_created": _("Campaign created"),
     }
 
 

@@ -48,6 +48,7 @@ class Action(StrEnum):
     VIEW_CONTEST_ROLLUP = "view_contest_rollup"
     EDIT_BILLBOARDS = "edit_billboards"
     EDIT_REGISTRIES = "edit_registries"
+    MANAGE_OUTREACH = "manage_outreach"
 
 
 _A, _S, _N, _D, _V = Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER, Role.VIEWER
@@ -101,6 +102,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_BILLBOARDS: frozenset({_E, _S}),
     # Which pages are the city's own and which claims it has corrected: what the detectors trust.
     Action.EDIT_REGISTRIES: frozenset({_A, _S}),
+    # The partner pages, their agreements and member counts, and the campaigns sent to them: the
+    # department's outreach work.
+    Action.MANAGE_OUTREACH: frozenset({_S, _N}),
 }
 
 # Transitions of the case state machine are actions of the same name.

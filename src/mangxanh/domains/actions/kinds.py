@@ -23,6 +23,9 @@ class Kind:
     recipient: str = ""
     # What is asked, in the letter's body (Vietnamese administrative wording).
     request: str = ""
+    # Sent, it waits for the recipient's answer under a deadline; False: done once it went out (a
+    # correction published on the department's own channels answers nobody).
+    awaits_answer: bool = True
 
 
 KINDS: dict[str, Kind] = {kind.code: kind for kind in (
@@ -42,7 +45,10 @@ KINDS: dict[str, Kind] = {kind.code: kind for kind in (
     Kind("administrative_fine", True, recipient="offender"),
     Kind("notify_111", False),
     Kind("public_warning", False),
-    Kind("publish_correction", False),
+    # A correction on the department's official channels and a notice asking the partner pages to share
+    # it (Decision 3550/QĐ-UBND): drafted from the official correction, approved by a supervisor.
+    Kind("publish_correction", True, recipient="official", awaits_answer=False),
+    Kind("counter_messaging", True, recipient="partners"),
     Kind("verify_with_agency", False),
     Kind("advise_victim", False),
     Kind("warn", False),
@@ -66,6 +72,8 @@ RECIPIENTS = {
     "vnnic": "Trung tâm Internet Việt Nam (VNNIC)",
     "ncsc": "Trung tâm Giám sát an toàn không gian mạng quốc gia (NCSC)",
     "province": "",
+    "official": "Các kênh thông tin chính thức của Sở (cổng thông tin điện tử, trang mạng xã hội)",
+    "partners": "Các trang, nhóm đối tác lan tỏa thông tin tích cực",
     "offender": "",
 }
 FALLBACK_PLATFORM = "Cục Phát thanh, truyền hình và thông tin điện tử"

@@ -243,12 +243,18 @@ def issue_letter(
 
 
 def send_without_letter(session: Session, *, user: User, action_id: int) -> OutwardAction:
-    """Mark sent an approved action that has no letter of ours (a fine, issued by its sanction decision)."""
+    """Mark sent an approved action that has no letter of ours (a fine, issued by its sanction decision; a
+    correction published, done at once)."""
     action = _load(session, user=user, action_id=action_id, need=Action.SEND_ACTION)
     if kind_of(action.kind).subject is not None:
         raise InvalidInput("This action is sent with a letter: issue the letter.")
     before = _move(action, "send")
     _sent(session, action, before, user, action.updated_at, None)
+    if not kind_of(action.kind).awaits_answer:  # out on the department's own channels: nothing to wait for
+        before = _move(action, "complete")
+        action.answered_at = action.updated_at
+        session.flush()
+        _event(session, action, CaseEventKind.ACTION_ANSWERED, user, before, answer="done", note="", by=None)
     return action
 
 

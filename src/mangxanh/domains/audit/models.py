@@ -75,6 +75,9 @@ class AuditKind(StrEnum):
     BILLBOARD_CHANGED = "billboard_changed"
     # A new version of the official channels or the corrections saved.
     REGISTRY_SAVED = "registry_saved"
+    # A partner page added or changed (its agreement, its member count); a campaign created.
+    PARTNER_CHANGED = "partner_changed"
+    CAMPAIGN_CREATED = "campaign_created"
 
 
 class CaseEvent(Base):

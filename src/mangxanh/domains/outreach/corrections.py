@@ -57,17 +57,38 @@ def _detector_for(version: RegistryVersion, ids: Sequence[str]) -> FalseInfoDete
     return detector
 
 
+# What the detector reads of an item (as_core_item), read as columns: no ORM object for the candidates.
+_READ = (StoredItem.id, StoredItem.text, StoredItem.platform, StoredItem.url, StoredItem.author,
+         StoredItem.author_handle, StoredItem.published_at, StoredItem.reactions, StoredItem.shares,
+         StoredItem.comments, StoredItem.kind)
+
+
 def candidates(session: Session, detector: FalseInfoDetector, outcome: ScanOutcome) -> Iterator[int]:
-    """The ids of stored items the screen lets through, read in batches in id order."""
+    """The ids of stored items the screen lets through, read in id order.
+
+    Every item's text is read, so it is read through the driver: SQLAlchemy's per-row work cost
+    more than reading and folding the text.
+    """
     screens = [detector.screen(entry) for entry in detector.corrections.entries]
-    rows = session.execute(select(StoredItem.id, StoredItem.text).order_by(StoredItem.id)
-                           .execution_options(yield_per=READ_BATCH))
-    for item_id, text in rows:
-        outcome.scanned += 1
-        loose = loose_fold(text)
-        if any(passes(loose) for passes in screens):
-            outcome.candidates += 1
-            yield item_id
+    # Streamed (a server-side cursor on PostgreSQL): a million texts are never held at once.
+    cursor = session.connection().exec_driver_sql(
+        f"SELECT id, text FROM {StoredItem.__tablename__} ORDER BY id",  # noqa: S608 - no outside input
+        execution_options={"stream_results": True, "max_row_buffer": READ_BATCH})
+    while rows := cursor.fetchmany(READ_BATCH):
+        for item_id, text in rows:
+            loose = loose_fold(text)
+            if any(passes(loose) for passes in screens):
+                outcome.candidates += 1
+                yield item_id
+        outcome.scanned += len(rows)
+
+
+def matches(session: Session, ids: Sequence[int], detector: FalseInfoDetector) -> list[int]:
+    """Of the candidates, those the detector matches: judged on the columns it reads, so that only the
+    matches (a few hundred) are loaded with their findings to be filed."""
+    # A row has the fields as_core_item reads.
+    return [row.id for row in session.execute(select(*_READ).where(StoredItem.id.in_(ids)).order_by(StoredItem.id))
+            if detector.detect(as_core_item(row))]
 
 
 def _judge(session: Session, ids: list[int], *, detector: FalseInfoDetector, analysis: Analysis,
@@ -132,7 +153,9 @@ def run_scan(factory: sessionmaker[Session], *, scan_id: int, analysis: Analysis
         with unit_of_work(factory, reads_only=True) as session:
             scan = session.get_one(CorrectionScan, scan_id)
             detector = _detector_for(scan.version, scan.corrections)
-            found = list(candidates(session, detector, outcome))
+            screened = list(candidates(session, detector, outcome))
+            found = [item_id for start in range(0, len(screened), READ_BATCH)
+                     for item_id in matches(session, screened[start:start + READ_BATCH], detector)]
         for start in range(0, len(found), WRITE_BATCH):
             with unit_of_work(factory) as session:
                 _judge(session, found[start:start + WRITE_BATCH], detector=detector, analysis=analysis,

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from mangxanh.core.analysis.detectors.false_info import Correction, Corrections
 from mangxanh.core.trends.bursts import BASELINE_DAYS, Burst, judge
-from mangxanh.core.trends.terms import item_terms
+from mangxanh.core.trends.terms import item_terms, may_carry
 from mangxanh.domains.cases.models import Case
-from mangxanh.domains.content.models import StoredItem
+from mangxanh.domains.content.models import StoredFinding, StoredItem
 from mangxanh.domains.outreach.models import TrendCount, TrendDay, TrendTerm
 from mangxanh.i18n import LOCAL_TZ
 
@@ -154,9 +154,17 @@ def topic_items(session: Session, *, term: str, last: date, limit: int = 20) -> 
     first = datetime.combine(last - timedelta(days=TOPIC_WINDOW_DAYS - 1), time(), LOCAL_TZ)
     end = datetime.combine(last + timedelta(days=1), time(), LOCAL_TZ)
     reach = StoredItem.reactions + StoredItem.shares + StoredItem.comments
-    rows = session.scalars(select(StoredItem).where(StoredItem.published_at >= first, StoredItem.published_at < end)
+    rows = session.execute(select(StoredItem.id, StoredItem.text)
+                           .where(StoredItem.published_at >= first, StoredItem.published_at < end)
                            .order_by(reach.desc(), StoredItem.id.desc()).limit(_READ_FOR_TOPIC))
-    found = [item for item in rows if term in item_terms(item.text)][:limit]
+    ids: list[int] = []
+    for item_id, text in rows:  # loudest first: a common term is found in the first few dozen
+        if may_carry(text, term) and term in item_terms(text):
+            ids.append(item_id)
+            if len(ids) == limit:
+                break
+    loaded = {item.id: item for item in session.scalars(select(StoredItem).where(StoredItem.id.in_(ids)))}
+    found = [loaded[item_id] for item_id in ids]
     cases = {item_id: case_id for item_id, case_id in session.execute(
         select(Case.item_id, Case.id).where(Case.item_id.in_([i.id for i in found])).order_by(Case.id))}
     return [(item, cases.get(item.id)) for item in found]
@@ -166,3 +174,10 @@ def corrections_on(corrections: Corrections, term: str) -> list[Correction]:
     """The corrections in force whose claim or title speaks of the term."""
     return [entry for entry in corrections.entries
             if term in item_terms(entry.claim) or term in item_terms(entry.title) or term in item_terms(entry.truth)]
+
+
+def false_info_cases(session: Session, item_ids: list[int]) -> set[int]:
+    """Of the items, those whose case is about false information."""
+    return set(session.scalars(select(StoredFinding.item_id).where(
+        StoredFinding.item_id.in_(item_ids), StoredFinding.category == "FALSE_INFO",
+        StoredFinding.case_id.is_not(None))))

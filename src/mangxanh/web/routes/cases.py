@@ -31,6 +31,7 @@ from mangxanh.domains.cases.search import MAX_QUERY_CHARS, parse_query
 from mangxanh.domains.cases.work import access_case, colleagues, record_rejected_request
 from mangxanh.domains.content.service import campaign_spread
 from mangxanh.domains.evidence.captures import case_captures
+from mangxanh.domains.outreach.answers import answers_of_case
 from mangxanh.errors import Conflict, InvalidInput, InvalidTransition, MangXanhError, NotFound
 from mangxanh.i18n import current_language, format_number
 from mangxanh.i18n import gettext as _
@@ -183,9 +184,11 @@ def render_case(
         "basis_labels": {basis.key: basis.label(current_language.get()) for cat in tax.categories.values()
                          for basis in cat.legal_bases},
         "four_eyes": {code for code, kind in KINDS.items() if kind.outward},
+        "by_letter": {code for code, kind in KINDS.items() if kind.subject},
         "can": {action.value: allowed(user, action) for action in Action},
         "colleagues": colleagues(session) if allowed(user, Action.ASSIGN) else [],
         "actions": actions_of(session, case.id), "action_kinds": _kinds_for(tax, case),
+        "rumour_answers": answers_of_case(session, case.id),
         "deadlines": DEADLINE_HOURS, "overdue": overdue, "moves": action_moves, "state_of": ActionState,
         "action_states": action_state_labels(), "answers": answer_labels(),
         "statuses": status_labels(), "transition_labels": transition_labels(), "event_labels": event_labels(),

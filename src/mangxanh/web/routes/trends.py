@@ -11,10 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from mangxanh.core.analysis.detectors.false_info import FalseInfoDetector
 from mangxanh.core.analysis.detectors.impersonation import ImpersonationDetector
 from mangxanh.domains.accounts.models import User
+from mangxanh.domains.accounts.permissions import Action, allowed
+from mangxanh.domains.outreach.clusters import period_clusters
 from mangxanh.domains.outreach.registries import apply_registries
 from mangxanh.domains.outreach.trends import (
     Period,
     corrections_on,
+    false_info_cases,
     label_of,
     latest_day,
     timeline,
@@ -52,7 +55,8 @@ def trends_page(*, request: Request, day: Annotated[str, Query(max_length=10)] =
     period = Period.ending(chosen, span)
     items, found = topics(session, period=period, limit=40)
     return render(request, "console/trends.html", {
-        "user": user, "period": period, "span": span, "items": items, "topics": found, "spans": SPANS})
+        "user": user, "period": period, "span": span, "items": items, "topics": found, "spans": SPANS,
+        "clusters": period_clusters(session, period=period)})
 
 
 @router.get("/trends/topic", response_class=HTMLResponse)
@@ -67,9 +71,13 @@ def topic_page(*, request: Request, term: Annotated[str, Query(max_length=80)],
     apply_registries(session, pipeline)
     reader = next((d for d in pipeline.detectors if isinstance(d, FalseInfoDetector)), None)
     channels = next((d for d in pipeline.detectors if isinstance(d, ImpersonationDetector)), None)
+    items = topic_items(session, term=term, last=chosen)
     return render(request, "console/topic.html", {
         "user": user, "term": term, "label": label or term, "known": label is not None, "day": chosen,
-        "timeline": timeline(session, term=term, last=chosen), "items": topic_items(session, term=term, last=chosen),
+        "timeline": timeline(session, term=term, last=chosen), "items": items,
+        # Items whose case is about false information: the department answers those with a correction.
+        "false_items": false_info_cases(session, [item.id for item, _case in items])
+        if allowed(user, Action.DRAFT_ACTION) else set(),
         "corrections": corrections_on(reader.corrections, term) if reader else [],
         # The registered pages of state bodies: their posts on the topic are the official voice on it.
         "official": channels.registry.handles if channels else frozenset(),
